@@ -1,0 +1,277 @@
+package s3call
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Kind names how an exchange ended. Kinds are stable strings: reports and
+// load results count failures by them.
+type Kind string
+
+// Outcome kinds. Only KindOK is a success.
+const (
+	// KindOK: 200 and the expected result element with a non-empty ETag.
+	KindOK Kind = "ok"
+	// KindErrorIn200: 200 whose body is an S3 <Error> (D02).
+	KindErrorIn200 Kind = "error-in-200"
+	// KindEmpty200: 200 with an empty (or all-whitespace) body (D02).
+	KindEmpty200 Kind = "empty-200"
+	// KindMalformed200: 200 whose body is not well-formed XML (D02).
+	KindMalformed200 Kind = "malformed-200"
+	// KindTruncated200: 200 whose body ended before the root element closed,
+	// or whose connection broke mid-body (D02).
+	KindTruncated200 Kind = "truncated-200"
+	// KindNoETag200: 200 with the result element but no (or an empty) ETag (D02).
+	KindNoETag200 Kind = "no-etag-200"
+	// KindUnexpectedRoot200: 200 whose root element is neither the expected
+	// result nor Error.
+	KindUnexpectedRoot200 Kind = "unexpected-root-200"
+	// KindHTTPError: a non-200 status with an S3 <Error> body.
+	KindHTTPError Kind = "http-error"
+	// KindHTTPStatus: a non-200 status without a parsable S3 error body.
+	KindHTTPStatus Kind = "http-status"
+	// KindTransport: no response at all (refused, reset, timeout).
+	KindTransport Kind = "transport"
+)
+
+// Outcome is the verdict on one copy-part or complete-multipart exchange.
+type Outcome struct {
+	// OK is true only for KindOK.
+	OK bool
+	// Kind says how the exchange ended.
+	Kind Kind
+	// Status is the HTTP status (0 for transport failures).
+	Status int
+	// Code and Message come from an S3 <Error> body, when there was one.
+	Code, Message string
+	// ETag and LastModified come from the result element (ETag as sent,
+	// quotes included).
+	ETag, LastModified string
+	// Detail explains a failure in a sentence.
+	Detail string
+	// WhitespaceBeforeDecl is true when the body had whitespace before the
+	// XML declaration: the copy's verdict is still read from the body, but
+	// S06 calls it a deviation (it is not well-formed XML).
+	WhitespaceBeforeDecl bool
+}
+
+// Err returns nil for a success and an error describing the failure
+// otherwise.
+func (o Outcome) Err() error {
+	if o.OK {
+		return nil
+	}
+	return errors.New(o.String())
+}
+
+// FailureKey is the key failures are counted under: the S3 error code when
+// there is one, else the kind.
+func (o Outcome) FailureKey() string {
+	if o.OK {
+		return ""
+	}
+	if o.Code != "" {
+		return string(o.Kind) + ":" + o.Code
+	}
+	if o.Kind == KindHTTPStatus {
+		return fmt.Sprintf("%s:%d", o.Kind, o.Status)
+	}
+	return string(o.Kind)
+}
+
+// String renders the outcome in one line.
+func (o Outcome) String() string {
+	if o.OK {
+		return fmt.Sprintf("ok: status %d, ETag %s", o.Status, o.ETag)
+	}
+	s := fmt.Sprintf("%s: status %d", o.Kind, o.Status)
+	if o.Code != "" {
+		s += ", code " + o.Code
+	}
+	if o.Message != "" {
+		s += ", message " + fmt.Sprintf("%q", o.Message)
+	}
+	if o.Detail != "" {
+		s += " (" + o.Detail + ")"
+	}
+	return s
+}
+
+// Result elements that the D02 rule looks for.
+const (
+	RootCopyPartResult   = "CopyPartResult"
+	RootCompleteResult   = "CompleteMultipartUploadResult"
+	RootCopyObjectResult = "CopyObjectResult"
+)
+
+// CopyPartOutcome applies the D02 rule to an UploadPartCopy exchange.
+func CopyPartOutcome(ex *Exchange, err error) Outcome { return Outcome200(ex, err, RootCopyPartResult) }
+
+// CompleteOutcome applies the D02 rule to a CompleteMultipartUpload exchange.
+func CompleteOutcome(ex *Exchange, err error) Outcome { return Outcome200(ex, err, RootCompleteResult) }
+
+// CopyObjectOutcome applies the D02 rule to a CopyObject exchange.
+func CopyObjectOutcome(ex *Exchange, err error) Outcome {
+	return Outcome200(ex, err, RootCopyObjectResult)
+}
+
+// Outcome200 is THE outcome rule (D02), the one place it is written: an
+// exchange is a success only if the status is 200 and the body parses as
+// the root element `root` carrying a non-empty ETag. Everything else is a
+// failure of a precise kind. Whitespace after the XML declaration (S06
+// keep-alive) is legal; whitespace before it is tolerated for the verdict
+// and flagged in WhitespaceBeforeDecl.
+func Outcome200(ex *Exchange, err error, root string) Outcome {
+	if err != nil || ex == nil {
+		d := "no response"
+		if err != nil {
+			d = err.Error()
+		}
+		return Outcome{Kind: KindTransport, Detail: d}
+	}
+	o := Outcome{Status: ex.Status}
+	body := ex.Body
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	o.WhitespaceBeforeDecl = len(trimmed) != len(body) && bytes.HasPrefix(trimmed, []byte("<?xml"))
+	doc, perr := parseDoc(trimmed)
+	if ex.Status != 200 {
+		if perr == nil && doc.root == "Error" {
+			o.Kind, o.Code, o.Message = KindHTTPError, doc.code, doc.message
+		} else {
+			o.Kind = KindHTTPStatus
+			o.Detail = "no S3 error body"
+		}
+		return o
+	}
+	switch {
+	case len(trimmed) == 0 && ex.BodyErr != nil:
+		o.Kind, o.Detail = KindTruncated200, "connection broke before any body: "+ex.BodyErr.Error()
+	case len(trimmed) == 0:
+		o.Kind, o.Detail = KindEmpty200, "200 with an empty body carries no ETag"
+	case doc.root == "Error":
+		// An <Error> inside a 200 is a failure even if it was cut short.
+		o.Kind, o.Code, o.Message = KindErrorIn200, doc.code, doc.message
+		o.Detail = "200 whose body is an S3 Error"
+	case ex.BodyErr != nil:
+		o.Kind, o.Detail = KindTruncated200, "body broke off: "+ex.BodyErr.Error()
+	case perr != nil && doc.root == "":
+		o.Kind, o.Detail = KindMalformed200, "body is not XML: "+perr.Error()
+	case perr != nil && errors.Is(perr, io.ErrUnexpectedEOF):
+		o.Kind, o.Detail = KindTruncated200, "body ends before </"+doc.root+">"
+	case perr != nil:
+		o.Kind, o.Detail = KindMalformed200, "body is not well-formed XML: "+perr.Error()
+	case doc.root != root:
+		o.Kind, o.Detail = KindUnexpectedRoot200, fmt.Sprintf("root element <%s>, want <%s>", doc.root, root)
+	case strings.TrimSpace(doc.etag) == "" || strings.Trim(strings.TrimSpace(doc.etag), `"`) == "":
+		o.Kind, o.Detail = KindNoETag200, "<"+root+"> without an ETag"
+		o.LastModified = doc.lastModified
+	default:
+		o.OK, o.Kind = true, KindOK
+		o.ETag, o.LastModified = strings.TrimSpace(doc.etag), strings.TrimSpace(doc.lastModified)
+	}
+	return o
+}
+
+// doc is what parseDoc reads from a response body.
+type doc struct {
+	root               string
+	code, message      string
+	etag, lastModified string
+	etagSeen, lastSeen bool
+}
+
+// parseDoc reads a whole XML document: the root element's name and the
+// direct children the rule needs. It returns io.ErrUnexpectedEOF when the
+// document ends before the root closes.
+func parseDoc(b []byte) (doc, error) {
+	var d doc
+	if len(b) == 0 {
+		return d, io.ErrUnexpectedEOF
+	}
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	dec.Strict = true
+	depth := 0
+	var field *string
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			if depth > 0 || d.root == "" {
+				return d, io.ErrUnexpectedEOF
+			}
+			return d, nil
+		}
+		if err != nil {
+			if depth > 0 && strings.Contains(err.Error(), "unexpected EOF") {
+				return d, io.ErrUnexpectedEOF
+			}
+			return d, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			switch {
+			case depth == 1:
+				if d.root != "" {
+					return d, errors.New("more than one root element")
+				}
+				d.root = t.Name.Local
+			case depth == 2:
+				field = nil
+				switch t.Name.Local {
+				case "ETag":
+					field, d.etagSeen = &d.etag, true
+				case "LastModified":
+					field, d.lastSeen = &d.lastModified, true
+				case "Code":
+					field = &d.code
+				case "Message":
+					field = &d.message
+				}
+				text.Reset()
+			}
+		case xml.CharData:
+			if depth == 2 && field != nil {
+				text.Write(t)
+			}
+		case xml.EndElement:
+			if depth == 2 && field != nil {
+				*field = text.String()
+				field = nil
+			}
+			depth--
+		}
+		if depth == 0 && d.root != "" {
+			// Only whitespace may follow the root element.
+			if len(bytes.TrimSpace(b[dec.InputOffset():])) != 0 {
+				return d, errors.New("content after the root element")
+			}
+			return d, nil
+		}
+	}
+}
+
+// S3Error is an S3 <Error> body.
+type S3Error struct {
+	Code, Message, Resource, RequestID string
+}
+
+// ParseError reads an S3 <Error> body; ok is false when the body is not one.
+func ParseError(body []byte) (S3Error, bool) {
+	var e struct {
+		XMLName   xml.Name `xml:"Error"`
+		Code      string   `xml:"Code"`
+		Message   string   `xml:"Message"`
+		Resource  string   `xml:"Resource"`
+		RequestID string   `xml:"RequestId"`
+	}
+	if err := xml.Unmarshal(bytes.TrimSpace(body), &e); err != nil {
+		return S3Error{}, false
+	}
+	return S3Error{Code: e.Code, Message: e.Message, Resource: e.Resource, RequestID: e.RequestID}, true
+}

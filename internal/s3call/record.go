@@ -1,0 +1,137 @@
+package s3call
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Redacted replaces every secret in output.
+const Redacted = "[REDACTED]"
+
+// secretHeaders never appear in output with their values.
+var secretHeaders = map[string]bool{
+	"authorization":                 true,
+	"x-amz-security-token":          true,
+	strings.ToLower(HdrSSECKey):     true,
+	strings.ToLower(HdrCopySSECKey): true,
+	"cookie":                        true,
+	"proxy-authorization":           true,
+}
+
+// secretQuery matches presigned-URL secrets in query strings.
+var secretQuery = regexp.MustCompile(`(?i)(X-Amz-(?:Signature|Credential|Security-Token)|Signature|AWSAccessKeyId)=[^&\s"]*`)
+
+// Record is an exchange fit for reports and logs: every secret redacted,
+// the body cut to an excerpt.
+type Record struct {
+	Method          string              `json:"method"`
+	URL             string              `json:"url"`
+	RequestHeaders  map[string][]string `json:"requestHeaders,omitempty"`
+	Status          int                 `json:"status,omitempty"`
+	ResponseHeaders map[string][]string `json:"responseHeaders,omitempty"`
+	Body            string              `json:"body,omitempty"`
+	BodyBytes       int                 `json:"bodyBytes"`
+	BodyError       string              `json:"bodyError,omitempty"`
+	TransportError  string              `json:"transportError,omitempty"`
+	TTFBMillis      float64             `json:"ttfbMs,omitempty"`
+	TotalMillis     float64             `json:"totalMs,omitempty"`
+}
+
+// recordBodyMax is how much of a body a record keeps.
+const recordBodyMax = 4096
+
+// Record returns the redacted form of ex; extra secrets (SSE-C keys the
+// caller used, for instance) are redacted too.
+func (ex *Exchange) Record(extra ...string) Record {
+	secrets := append(append([]string(nil), ex.secrets...), extra...)
+	r := Record{
+		Method:          ex.Method,
+		URL:             RedactString(ex.URL, secrets),
+		RequestHeaders:  redactHeaders(ex.RequestHeader, secrets),
+		Status:          ex.Status,
+		ResponseHeaders: redactHeaders(ex.Header, secrets),
+		BodyBytes:       len(ex.Body),
+		TTFBMillis:      ms(ex.Timing.TTFB()),
+		TotalMillis:     ms(ex.Timing.Total()),
+	}
+	body := ex.Body
+	if len(body) > recordBodyMax {
+		body = body[:recordBodyMax]
+	}
+	r.Body = RedactString(string(body), secrets)
+	if ex.BodyErr != nil {
+		r.BodyError = RedactString(ex.BodyErr.Error(), secrets)
+	}
+	return r
+}
+
+// TransportRecord is the record of a request that got no response.
+func TransportRecord(err error, secrets ...string) Record {
+	r := Record{TransportError: RedactString(err.Error(), secrets)}
+	if te, ok := err.(*TransportError); ok {
+		r.Method, r.URL = te.Method, RedactString(te.URL, secrets)
+	}
+	return r
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func redactHeaders(h http.Header, secrets []string) map[string][]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(h))
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		vs := make([]string, len(h[k]))
+		for i, v := range h[k] {
+			if secretHeaders[strings.ToLower(k)] {
+				vs[i] = redactAuth(k, v)
+			} else {
+				vs[i] = RedactString(v, secrets)
+			}
+		}
+		out[k] = vs
+	}
+	return out
+}
+
+// redactAuth keeps the scheme of an Authorization header (useful to see
+// v2 vs v4) and drops everything else.
+func redactAuth(k, v string) string {
+	if strings.EqualFold(k, "authorization") {
+		if scheme, _, ok := strings.Cut(v, " "); ok {
+			return scheme + " " + Redacted
+		}
+	}
+	return Redacted
+}
+
+// RedactString removes presigned-query secrets and every given secret
+// string from s.
+func RedactString(s string, secrets []string) string {
+	s = secretQuery.ReplaceAllString(s, "${1}="+Redacted)
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, Redacted)
+		}
+	}
+	return s
+}
+
+// JSON renders records as a JSON array (the partcopy.exchange report entry).
+func RecordsJSON(rs []Record) string {
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}
