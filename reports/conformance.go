@@ -1,0 +1,444 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	ginkgotypes "github.com/onsi/ginkgo/v2/types"
+)
+
+// ConformanceSchema is the schema identifier of a conformance report.
+const ConformanceSchema = "partcopy/conformance/v1"
+
+// Report entry names the suites attach to a spec with AddReportEntry.
+const (
+	// EntryExchange holds a JSON array of already-redacted HTTP exchange
+	// records (requests and responses) of the spec.
+	EntryExchange = "partcopy.exchange"
+	// EntryObserved holds what the endpoint answered where the document
+	// names no error code, e.g. "status=403 code=AccessDenied".
+	EntryObserved = "partcopy.observed"
+)
+
+// UnsupportedPrefix starts the Skip message of a spec whose clause needs a
+// capability the endpoint lacks; such a spec is "unsupported", not "skipped".
+const UnsupportedPrefix = "unsupported:"
+
+// Result is the overall outcome of a conformance run.
+type Result string
+
+// Results.
+const (
+	ResultPass Result = "pass"
+	ResultFail Result = "fail"
+)
+
+// SpecState is the outcome of one spec.
+type SpecState string
+
+// Spec states. Unsupported is distinct from skipped: the endpoint lacks a
+// capability the clause needs, which is an answer, not a gap.
+const (
+	StatePassed      SpecState = "passed"
+	StateFailed      SpecState = "failed"
+	StateSkipped     SpecState = "skipped"
+	StateUnsupported SpecState = "unsupported"
+)
+
+// Verdict is the outcome of one clause, derived from the states of its specs.
+type Verdict string
+
+// Verdicts.
+const (
+	VerdictPass        Verdict = "pass"
+	VerdictFail        Verdict = "fail"
+	VerdictUnsupported Verdict = "unsupported"
+	VerdictNotRun      Verdict = "not-run"
+)
+
+// Implementation identifies the endpoint's implementation, as the user names it.
+type Implementation struct {
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+}
+
+// Summary counts specs by state.
+type Summary struct {
+	Passed      int `json:"passed"`
+	Failed      int `json:"failed"`
+	Skipped     int `json:"skipped"`
+	Unsupported int `json:"unsupported"`
+}
+
+// ClauseResult is one clause of the profile with the specs that cover it.
+type ClauseResult struct {
+	ID      string  `json:"id"`
+	Title   string  `json:"title"`
+	Verdict Verdict `json:"verdict"`
+	// Specs names every spec labelled with the clause, whatever its state.
+	Specs []string `json:"specs"`
+	// Observed collects the observed status/code of the clause's specs that
+	// ran, where the document names no code.
+	Observed []string `json:"observed"`
+}
+
+// SpecResult is one spec of the run.
+type SpecResult struct {
+	Name    string   `json:"name"`
+	Clauses []string `json:"clauses"`
+	// Labels are the spec's labels other than clause IDs (features such as
+	// "ssec" or "large").
+	Labels          []string  `json:"labels"`
+	State           SpecState `json:"state"`
+	Message         string    `json:"message,omitempty"`
+	Location        string    `json:"location,omitempty"`
+	DurationSeconds float64   `json:"durationSeconds"`
+	Observed        []string  `json:"observed,omitempty"`
+	// Exchange holds the HTTP exchange records of a failed spec, as the
+	// suites recorded them (redacted again on the way in).
+	Exchange []json.RawMessage `json:"exchange,omitempty"`
+}
+
+// Conformance is a conformance report, schema partcopy/conformance/v1.
+type Conformance struct {
+	Schema          string          `json:"schema"`
+	GeneratedAt     time.Time       `json:"generatedAt"`
+	PartcopyVersion string          `json:"partcopyVersion"`
+	Endpoint        string          `json:"endpoint"`
+	Implementation  *Implementation `json:"implementation,omitempty"`
+	Profile         string          `json:"profile"`
+	Result          Result          `json:"result"`
+	Summary         Summary         `json:"summary"`
+	// SuiteFailures lists failures outside any spec (a failed BeforeSuite,
+	// an interrupted run); any of them makes the result fail.
+	SuiteFailures []string       `json:"suiteFailures,omitempty"`
+	Clauses       []ClauseResult `json:"clauses"`
+	Specs         []SpecResult   `json:"specs"`
+
+	// secrets are the caller's explicit secrets (Meta.Secrets), kept out of
+	// the JSON so that every writer can redact with them once more.
+	secrets []string
+}
+
+// Meta is what FromGinkgo needs besides the Ginkgo report.
+type Meta struct {
+	// Endpoint is the endpoint URL; user info is dropped.
+	Endpoint string
+	// Profile is "obs" or "s3"; another value lists every known clause.
+	Profile string
+	// Implementation is optional; nil or empty means not given.
+	Implementation *Implementation
+	// Version is partcopy's version.
+	Version string
+	// Time is the report's generation time; zero means time.Now().
+	Time time.Time
+	// Secrets are strings replaced by [REDACTED] wherever they appear
+	// (access/secret keys, SSE-C keys, session tokens). Empty ones are ignored.
+	Secrets []string
+}
+
+// FromGinkgo builds a conformance report from a Ginkgo report. Every clause
+// of meta.Profile is listed, covered or not. All strings are redacted with
+// meta.Secrets and the built-in patterns.
+func FromGinkgo(r ginkgotypes.Report, meta Meta) Conformance {
+	red := NewRedactor(meta.Secrets...)
+	c := Conformance{
+		Schema:          ConformanceSchema,
+		GeneratedAt:     meta.Time,
+		PartcopyVersion: meta.Version,
+		Endpoint:        sanitizeEndpoint(red, meta.Endpoint),
+		Profile:         meta.Profile,
+		secrets:         append([]string(nil), meta.Secrets...),
+	}
+	if c.GeneratedAt.IsZero() {
+		c.GeneratedAt = time.Now()
+	}
+	c.GeneratedAt = c.GeneratedAt.UTC()
+	if meta.Implementation != nil && (meta.Implementation.Name != "" || meta.Implementation.Version != "") {
+		impl := *meta.Implementation
+		c.Implementation = &impl
+	}
+	c.SuiteFailures = append(c.SuiteFailures, r.SpecialSuiteFailureReasons...)
+	c.Specs = []SpecResult{}
+	for _, sr := range r.SpecReports {
+		if sr.LeafNodeType != ginkgotypes.NodeTypeIt {
+			// Suite-level nodes are not specs, but their failure (a
+			// BeforeSuite that could not create buckets) fails the run.
+			if sr.State.Is(ginkgotypes.SpecStateFailureStates) {
+				c.SuiteFailures = append(c.SuiteFailures, fmt.Sprintf("%s: %s", sr.LeafNodeType, sr.Failure.Message))
+			}
+			continue
+		}
+		c.Specs = append(c.Specs, specFromGinkgo(sr))
+	}
+	c = c.redacted()
+	c.Recompute()
+	return c
+}
+
+// specFromGinkgo converts one It.
+func specFromGinkgo(sr ginkgotypes.SpecReport) SpecResult {
+	s := SpecResult{
+		Name:            sr.FullText(),
+		Clauses:         []string{},
+		Labels:          []string{},
+		DurationSeconds: sr.RunTime.Seconds(),
+	}
+	seen := map[string]bool{}
+	addClause := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			s.Clauses = append(s.Clauses, id)
+		}
+	}
+	for _, l := range sr.Labels() {
+		if IsClauseID(l) {
+			addClause(l)
+		} else {
+			s.Labels = append(s.Labels, l)
+		}
+	}
+	// A spec may also name its clause in its text, "[D03]".
+	for _, m := range clauseInText.FindAllStringSubmatch(s.Name, -1) {
+		addClause(m[1])
+	}
+	sortClauseIDs(s.Clauses)
+
+	msg := sr.Failure.Message
+	switch {
+	case sr.State == ginkgotypes.SpecStatePassed:
+		s.State = StatePassed
+		msg = ""
+	case sr.State == ginkgotypes.SpecStateSkipped && strings.HasPrefix(strings.TrimSpace(msg), UnsupportedPrefix):
+		s.State = StateUnsupported
+		msg = strings.TrimSpace(msg)
+	case sr.State == ginkgotypes.SpecStateSkipped:
+		s.State = StateSkipped
+	case sr.State == ginkgotypes.SpecStatePending:
+		s.State = StateSkipped
+		msg = "pending"
+	case sr.State.Is(ginkgotypes.SpecStateFailureStates):
+		s.State = StateFailed
+		if sr.State != ginkgotypes.SpecStateFailed {
+			// Panicked, timed out, interrupted, aborted: say which.
+			msg = sr.State.String() + ": " + msg
+		}
+		if sr.Failure.ForwardedPanic != "" {
+			msg += "\n" + sr.Failure.ForwardedPanic
+		}
+	default:
+		s.State = StateSkipped
+	}
+	s.Message = msg
+	// Where it failed or skipped if Ginkgo knows, else where the spec is.
+	loc := sr.Failure.Location
+	if loc.FileName == "" {
+		loc = sr.LeafNodeLocation
+	}
+	if loc.FileName != "" {
+		s.Location = fmt.Sprintf("%s:%d", loc.FileName, loc.LineNumber)
+	}
+
+	for _, e := range sr.ReportEntries {
+		switch e.Name {
+		case EntryObserved:
+			if v := entryString(e); v != "" && s.State != StateSkipped {
+				s.Observed = append(s.Observed, v)
+			}
+		case EntryExchange:
+			// Exchanges are kept only for failed specs: they are the
+			// evidence a vendor needs, and the rest would bloat the report.
+			if s.State == StateFailed {
+				s.Exchange = append(s.Exchange, exchangeRecords(entryString(e))...)
+			}
+		}
+	}
+	return s
+}
+
+// entryString returns a report entry's value as the string the suite passed.
+// In-process the raw value is the string; rehydrated from JSON (or from a
+// parallel process) only AsJSON / Representation are left.
+func entryString(e ginkgotypes.ReportEntry) string {
+	if s, ok := e.Value.GetRawValue().(string); ok {
+		return s
+	}
+	if e.Value.AsJSON != "" {
+		var s string
+		if json.Unmarshal([]byte(e.Value.AsJSON), &s) == nil {
+			return s
+		}
+	}
+	return e.StringRepresentation()
+}
+
+// exchangeRecords splits a JSON array of records into its elements; a value
+// that is not a JSON array is kept as one record (a JSON string if it is not
+// JSON at all) so that no evidence is lost.
+func exchangeRecords(v string) []json.RawMessage {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal([]byte(v), &arr); err == nil {
+		return arr
+	}
+	if json.Valid([]byte(v)) {
+		return []json.RawMessage{json.RawMessage(v)}
+	}
+	b, _ := json.Marshal(v)
+	return []json.RawMessage{b}
+}
+
+// DeriveVerdict is the verdict of a clause whose specs ended in states: fail
+// if any failed, else pass if any passed, else unsupported if any was
+// unsupported, else not-run (no spec, or only skipped ones).
+func DeriveVerdict(states []SpecState) Verdict {
+	var passed, unsupported bool
+	for _, s := range states {
+		switch s {
+		case StateFailed:
+			return VerdictFail
+		case StatePassed:
+			passed = true
+		case StateUnsupported:
+			unsupported = true
+		}
+	}
+	switch {
+	case passed:
+		return VerdictPass
+	case unsupported:
+		return VerdictUnsupported
+	}
+	return VerdictNotRun
+}
+
+// Recompute derives Summary, Clauses and Result from Specs, Profile and
+// SuiteFailures. Every clause of the profile is listed; a clause outside the
+// profile appears too when a spec names it, so no evidence is hidden. Titles
+// of clauses not in the table are kept from the existing Clauses.
+func (c *Conformance) Recompute() {
+	c.Summary = Summary{}
+	for _, s := range c.Specs {
+		switch s.State {
+		case StatePassed:
+			c.Summary.Passed++
+		case StateFailed:
+			c.Summary.Failed++
+		case StateUnsupported:
+			c.Summary.Unsupported++
+		default:
+			c.Summary.Skipped++
+		}
+	}
+	c.Result = ResultPass
+	if c.Summary.Failed > 0 || len(c.SuiteFailures) > 0 {
+		c.Result = ResultFail
+	}
+
+	oldTitles := map[string]string{}
+	for _, cl := range c.Clauses {
+		oldTitles[cl.ID] = cl.Title
+	}
+	base, ok := ProfileClauses(c.Profile)
+	if !ok {
+		base = Clauses
+	}
+	var ids []string
+	listed := map[string]bool{}
+	for _, cl := range base {
+		ids = append(ids, cl.ID)
+		listed[cl.ID] = true
+	}
+	var extra []string
+	for _, s := range c.Specs {
+		for _, id := range s.Clauses {
+			if !listed[id] {
+				listed[id] = true
+				extra = append(extra, id)
+			}
+		}
+	}
+	sortClauseIDs(extra)
+	ids = append(ids, extra...)
+
+	c.Clauses = make([]ClauseResult, 0, len(ids))
+	for _, id := range ids {
+		title, known := ClauseTitle(id)
+		if !known {
+			title = oldTitles[id]
+			if title == "" {
+				title = "(clause not in this version of partcopy)"
+			}
+		}
+		cr := ClauseResult{ID: id, Title: title, Specs: []string{}, Observed: []string{}}
+		var states []SpecState
+		seenObs := map[string]bool{}
+		for _, s := range c.Specs {
+			if !slices.Contains(s.Clauses, id) {
+				continue
+			}
+			cr.Specs = append(cr.Specs, s.Name)
+			states = append(states, s.State)
+			for _, o := range s.Observed {
+				if !seenObs[o] {
+					seenObs[o] = true
+					cr.Observed = append(cr.Observed, o)
+				}
+			}
+		}
+		cr.Verdict = DeriveVerdict(states)
+		c.Clauses = append(c.Clauses, cr)
+	}
+}
+
+// redacted returns a deep copy of c with every string redacted.
+func (c Conformance) redacted() Conformance {
+	r := NewRedactor(c.secrets...)
+	out := c
+	out.PartcopyVersion = r.String(c.PartcopyVersion)
+	out.Endpoint = sanitizeEndpoint(r, c.Endpoint)
+	out.Profile = r.String(c.Profile)
+	if c.Implementation != nil {
+		out.Implementation = &Implementation{Name: r.String(c.Implementation.Name), Version: r.String(c.Implementation.Version)}
+	}
+	out.SuiteFailures = r.Strings(c.SuiteFailures)
+	out.Clauses = make([]ClauseResult, len(c.Clauses))
+	for i, cl := range c.Clauses {
+		out.Clauses[i] = ClauseResult{
+			ID:       r.String(cl.ID),
+			Title:    r.String(cl.Title),
+			Verdict:  cl.Verdict,
+			Specs:    r.Strings(cl.Specs),
+			Observed: r.Strings(cl.Observed),
+		}
+	}
+	if c.Clauses == nil {
+		out.Clauses = nil
+	}
+	out.Specs = make([]SpecResult, len(c.Specs))
+	for i, s := range c.Specs {
+		ns := s
+		ns.Name = r.String(s.Name)
+		ns.Clauses = r.Strings(s.Clauses)
+		ns.Labels = r.Strings(s.Labels)
+		ns.Message = r.String(s.Message)
+		ns.Location = r.String(s.Location)
+		ns.Observed = r.Strings(s.Observed)
+		if s.Exchange != nil {
+			ns.Exchange = make([]json.RawMessage, len(s.Exchange))
+			for j, e := range s.Exchange {
+				ns.Exchange[j] = r.JSON(e)
+			}
+		}
+		out.Specs[i] = ns
+	}
+	if c.Specs == nil {
+		out.Specs = nil
+	}
+	return out
+}

@@ -1,0 +1,127 @@
+package reports
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+)
+
+// pageCSS is shared by the conformance and load pages; the pages are
+// self-contained (no external assets) so they can be archived as CI artifacts.
+const pageCSS = `
+body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1f2328;background:#fff}
+h1{font-size:1.6em;margin-bottom:.3em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
+table{border-collapse:collapse;width:100%;margin:.6em 0}
+th,td{border:1px solid #d0d7de;padding:.35em .6em;text-align:left;vertical-align:top;font-size:.92em}
+th{background:#f6f8fa}
+table.meta{width:auto}table.meta th{width:11em}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.badge{display:inline-block;padding:.1em .55em;border-radius:1em;font-weight:600;font-size:.85em;white-space:nowrap}
+.pass,.passed{background:#dafbe1;color:#116329}
+.fail,.failed{background:#ffebe9;color:#a40e26}
+.unsupported{background:#ddf4ff;color:#0550ae}
+.not-run,.skipped{background:#fff8c5;color:#7d4e00}
+tr.v-fail td{background:#fff5f5}tr.v-not-run td{background:#fffdf0}
+.result{font-size:1.1em;padding:.2em .8em}
+ul.specs{margin:0;padding-left:1.1em}
+pre{background:#f6f8fa;border:1px solid #d0d7de;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-word;font-size:.85em}
+.muted{color:#59636e}
+section.failed-spec{border-left:4px solid #cf222e;padding-left:1em;margin:1.2em 0}
+svg{max-width:100%;height:auto;border:1px solid #d0d7de;background:#fff}
+`
+
+var conformanceHTML = template.Must(template.New("conformance").Funcs(template.FuncMap{
+	"state":   func(states map[string]SpecState, name string) SpecState { return states[name] },
+	"join":    strings.Join,
+	"excerpt": func(s SpecResult) string { return exchangeExcerpt(s.Exchange, 4, 600) },
+	"impl": func(i *Implementation) string {
+		return strings.TrimSpace(i.Name + " " + i.Version)
+	},
+	"upper": func(r Result) string { return strings.ToUpper(string(r)) },
+	"css":   func() template.CSS { return template.CSS(pageCSS) },
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8"/>
+<title>partcopy conformance: {{upper .C.Result}}</title>
+<style>{{css}}</style>
+</head>
+<body>
+<h1>partcopy conformance <span class="badge result {{.C.Result}}">{{upper .C.Result}}</span></h1>
+<table class="meta">
+<tr><th>Endpoint</th><td>{{.C.Endpoint}}</td></tr>
+{{- if .C.Implementation}}
+<tr><th>Implementation</th><td>{{impl .C.Implementation}}</td></tr>
+{{- end}}
+<tr><th>Profile</th><td>{{.C.Profile}}</td></tr>
+<tr><th>Specs</th><td><span class="badge passed">{{.C.Summary.Passed}} passed</span> <span class="badge failed">{{.C.Summary.Failed}} failed</span> <span class="badge unsupported">{{.C.Summary.Unsupported}} unsupported</span> <span class="badge skipped">{{.C.Summary.Skipped}} skipped</span></td></tr>
+<tr><th>Clauses</th><td>{{.ClauseCounts}}</td></tr>
+<tr><th>Generated</th><td>{{.Generated}} by partcopy {{.C.PartcopyVersion}} <span class="muted">({{.C.Schema}})</span></td></tr>
+</table>
+{{- if .C.SuiteFailures}}
+<h2>Suite failures</h2>
+{{- range .C.SuiteFailures}}
+<pre>{{.}}</pre>
+{{- end}}
+{{- end}}
+<h2>Clauses</h2>
+<table>
+<thead><tr><th>ID</th><th>Clause</th><th>Verdict</th><th>Specs</th><th>Observed</th></tr></thead>
+<tbody>
+{{- range .C.Clauses}}
+<tr class="v-{{.Verdict}}"><td>{{.ID}}</td><td>{{.Title}}</td><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td><td>{{if .Specs}}<ul class="specs">{{range .Specs}}<li>{{.}} <span class="badge {{state $.States .}}">{{state $.States .}}</span></li>{{end}}</ul>{{else}}<span class="muted">no spec</span>{{end}}</td><td>{{join .Observed "; "}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- if .Failed}}
+<h2>Failed specs</h2>
+{{- range .Failed}}
+<section class="failed-spec">
+<h3>{{.Name}}</h3>
+<p class="muted">Clauses: {{join .Clauses ", "}}{{if .Location}} · at <code>{{.Location}}</code>{{end}}</p>
+<pre>{{.Message}}</pre>
+{{- with excerpt .}}
+<p>HTTP exchange (excerpt):</p>
+<pre>{{.}}</pre>
+{{- end}}
+</section>
+{{- end}}
+{{- end}}
+{{- if .Unsupported}}
+<h2>Unsupported</h2>
+<ul>
+{{- range .Unsupported}}
+<li>{{.Name}} ({{join .Clauses ", "}}): {{.Message}}</li>
+{{- end}}
+</ul>
+{{- end}}
+</body>
+</html>
+`))
+
+// WriteHTML writes c as a self-contained HTML page with colour-coded
+// verdicts: the same content as the Markdown report.
+func WriteHTML(w io.Writer, c Conformance) error {
+	c = c.redacted()
+	data := struct {
+		C                   Conformance
+		States              map[string]SpecState
+		ClauseCounts        string
+		Generated           string
+		Failed, Unsupported []SpecResult
+	}{C: c, States: specStates(c.Specs), ClauseCounts: clauseCounts(c.Clauses),
+		Generated: c.GeneratedAt.UTC().Format("2006-01-02 15:04:05Z")}
+	for _, s := range c.Specs {
+		switch s.State {
+		case StateFailed:
+			data.Failed = append(data.Failed, s)
+		case StateUnsupported:
+			data.Unsupported = append(data.Unsupported, s)
+		}
+	}
+	if err := conformanceHTML.Execute(w, data); err != nil {
+		return fmt.Errorf("render html: %w", err)
+	}
+	return nil
+}

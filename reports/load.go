@@ -1,0 +1,175 @@
+package reports
+
+import (
+	"io"
+	"math"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// LoadSchema is the schema identifier of a load report.
+const LoadSchema = "partcopy/load/v1"
+
+// Load modes.
+const (
+	// ModeOpen sends at a fixed rate whatever the responses do; latency is
+	// measured from the intended start (corrected for coordinated omission).
+	ModeOpen = "open"
+	// ModeClosed runs a fixed number of workers back to back.
+	ModeClosed = "closed"
+)
+
+// Load is a load report, schema partcopy/load/v1. The load module fills it;
+// this package only defines, reads, renders and compares it.
+type Load struct {
+	Schema          string          `json:"schema"`
+	GeneratedAt     time.Time       `json:"generatedAt"`
+	PartcopyVersion string          `json:"partcopyVersion,omitempty"`
+	Endpoint        string          `json:"endpoint"`
+	Implementation  *Implementation `json:"implementation,omitempty"`
+	// Mode is "open" or "closed".
+	Mode string `json:"mode"`
+	// TargetRate is the intended copies per second in open mode; 0 in closed mode.
+	TargetRate float64 `json:"targetRate"`
+	// Concurrency is the worker count (closed) or the in-flight cap (open).
+	Concurrency     int     `json:"concurrency"`
+	DurationSeconds float64 `json:"durationSeconds"`
+	// SourceSize and PartSize are in bytes.
+	SourceSize int64 `json:"sourceSize"`
+	PartSize   int64 `json:"partSize"`
+	// SSEC is true when source and destination used SSE-C (D09, D10).
+	SSEC bool    `json:"ssec"`
+	Ops  LoadOps `json:"ops"`
+	// Failures counts failed copies by kind or error code ("NoSuchUpload",
+	// "200-without-etag" for D02, "timeout", ...).
+	Failures   map[string]int64 `json:"failures"`
+	Throughput Throughput       `json:"throughput"`
+	LatencyMs  LatencySet       `json:"latencyMs"`
+	// Intervals is an optional time series of the run.
+	Intervals []Interval `json:"intervals,omitempty"`
+}
+
+// LoadOps counts copies.
+type LoadOps struct {
+	Total     int64 `json:"total"`
+	Succeeded int64 `json:"succeeded"`
+	Failed    int64 `json:"failed"`
+	// LateStarts counts requests sent after their intended start time in
+	// open mode (the pacer fell behind or the in-flight cap was hit).
+	LateStarts int64 `json:"lateStarts"`
+}
+
+// ErrorRate is Failed/Total, 0 for no ops.
+func (o LoadOps) ErrorRate() float64 {
+	if o.Total == 0 {
+		return 0
+	}
+	return float64(o.Failed) / float64(o.Total)
+}
+
+// Throughput of successful copies.
+type Throughput struct {
+	OpsPerSecond   float64 `json:"opsPerSecond"`
+	BytesPerSecond float64 `json:"bytesPerSecond"`
+}
+
+// LatencySet holds the latency distributions of a run, in milliseconds.
+type LatencySet struct {
+	// Total is request latency from the intended start (open mode: corrected
+	// for coordinated omission, as wrk2 does) to the end of the body (the
+	// body decides success, D02/S06).
+	Total Latency `json:"total"`
+	// TTFB is time to the first response byte.
+	TTFB Latency `json:"ttfb"`
+	// Uncorrected is Total measured from the actual send time.
+	Uncorrected Latency `json:"uncorrected"`
+}
+
+// Latency summarizes one latency distribution in milliseconds.
+type Latency struct {
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+	Mean  float64 `json:"mean"`
+	Count int64   `json:"count"`
+	// Distribution is an optional percentile spectrum for plotting, as
+	// HdrHistogram's percentile output gives it; ascending percentile.
+	Distribution []PercentilePoint `json:"distribution,omitempty"`
+}
+
+// PercentilePoint is one point of a percentile spectrum.
+type PercentilePoint struct {
+	// Percentile is in 0..100.
+	Percentile float64 `json:"percentile"`
+	ValueMs    float64 `json:"valueMs"`
+}
+
+// Interval is one slice of the run's time series.
+type Interval struct {
+	// StartSeconds is the offset of the interval from the start of the run.
+	StartSeconds    float64 `json:"startSeconds"`
+	DurationSeconds float64 `json:"durationSeconds"`
+	Ops             int64   `json:"ops"`
+	Failed          int64   `json:"failed"`
+	OpsPerSecond    float64 `json:"opsPerSecond"`
+	BytesPerSecond  float64 `json:"bytesPerSecond"`
+	// P50Ms and P99Ms are the corrected latency of the interval; 0 if unknown.
+	P50Ms float64 `json:"p50Ms,omitempty"`
+	P99Ms float64 `json:"p99Ms,omitempty"`
+}
+
+// maxPlotDecades is the right end of the percentile axis: 1/(1-p) = 10^5,
+// p = 99.999%.
+const maxPlotDecades = 5
+
+// LatencyFromHistogram summarizes h. msPerUnit converts the histogram's unit
+// to milliseconds (0.001 for a histogram recorded in microseconds). The
+// distribution is sampled at ten points per decade of 1/(1-p), up to where the
+// sample count still resolves it, for the percentile plot.
+func LatencyFromHistogram(h *hdrhistogram.Histogram, msPerUnit float64) Latency {
+	n := h.TotalCount()
+	if n == 0 {
+		return Latency{}
+	}
+	at := func(p float64) float64 { return float64(h.ValueAtQuantile(p)) * msPerUnit }
+	l := Latency{
+		P50: at(50), P90: at(90), P99: at(99), P999: at(99.9),
+		Max:   float64(h.Max()) * msPerUnit,
+		Mean:  h.Mean() * msPerUnit,
+		Count: n,
+	}
+	limit := math.Min(maxPlotDecades, math.Log10(float64(n)))
+	for x := 0.0; x <= limit+1e-9; x += 0.1 {
+		p := 100 * (1 - math.Pow(10, -x))
+		l.Distribution = append(l.Distribution, PercentilePoint{Percentile: p, ValueMs: at(p)})
+	}
+	return l
+}
+
+// WriteLoadJSON writes l as indented JSON, redacted.
+func WriteLoadJSON(w io.Writer, l Load) error {
+	return writeIndentedJSON(w, l.redacted())
+}
+
+// redacted returns l with its free-text fields redacted by pattern (the load
+// module holds no exchange records, but endpoints and failure keys could
+// carry a presigned query or user info).
+func (l Load) redacted() Load {
+	r := NewRedactor()
+	out := l
+	out.Endpoint = sanitizeEndpoint(r, l.Endpoint)
+	out.PartcopyVersion = r.String(l.PartcopyVersion)
+	if l.Implementation != nil {
+		out.Implementation = &Implementation{Name: r.String(l.Implementation.Name), Version: r.String(l.Implementation.Version)}
+	}
+	if l.Failures != nil {
+		out.Failures = make(map[string]int64, len(l.Failures))
+		for k, v := range l.Failures {
+			out.Failures[r.String(k)] += v
+		}
+	}
+	return out
+}

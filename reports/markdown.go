@@ -1,0 +1,168 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// exchangeExcerpt renders up to max records of an HTTP exchange, the last
+// ones (the failing request is usually the last), each as compact JSON cut
+// to width characters. The full records stay in conformance.json.
+func exchangeExcerpt(records []json.RawMessage, max, width int) string {
+	if len(records) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	start := 0
+	if len(records) > max {
+		start = len(records) - max
+		fmt.Fprintf(&b, "(%d earlier records in conformance.json)\n", start)
+	}
+	for _, r := range records[start:] {
+		var buf bytes.Buffer
+		line := string(r)
+		if json.Compact(&buf, r) == nil {
+			line = buf.String()
+		}
+		b.WriteString(truncate(line, width))
+		b.WriteByte('\n')
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// truncate cuts s to at most n runes, marking the cut.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + fmt.Sprintf("… (%d more characters)", len(r)-n)
+}
+
+// mdCell escapes text for a Markdown table cell: pipes escaped, newlines
+// folded, so one value never breaks the table.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.ReplaceAll(s, "<", "&lt;")
+	s = strings.ReplaceAll(s, "\r", "")
+	s = strings.ReplaceAll(s, "\n", "<br>")
+	return s
+}
+
+// mdFence returns a code fence longer than any backtick run in s.
+func mdFence(s string) string {
+	fence := "```"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	return fence
+}
+
+var verdictIcon = map[Verdict]string{
+	VerdictPass:        "✅ pass",
+	VerdictFail:        "❌ fail",
+	VerdictUnsupported: "➖ unsupported",
+	VerdictNotRun:      "⚠️ not-run",
+}
+
+// WriteMarkdown writes c as Markdown: a header with endpoint, profile,
+// result and summary; a table of every clause of the profile; then the failed
+// specs with their message and an excerpt of their HTTP exchange.
+func WriteMarkdown(w io.Writer, c Conformance) error {
+	c = c.redacted()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# partcopy conformance: %s\n\n", strings.ToUpper(string(c.Result)))
+	fmt.Fprintf(&b, "| | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| Endpoint | %s |\n", mdCell(c.Endpoint))
+	if c.Implementation != nil {
+		fmt.Fprintf(&b, "| Implementation | %s |\n", mdCell(strings.TrimSpace(c.Implementation.Name+" "+c.Implementation.Version)))
+	}
+	fmt.Fprintf(&b, "| Profile | %s |\n", mdCell(c.Profile))
+	fmt.Fprintf(&b, "| Result | **%s** |\n", c.Result)
+	fmt.Fprintf(&b, "| Specs | %d passed, %d failed, %d unsupported, %d skipped |\n",
+		c.Summary.Passed, c.Summary.Failed, c.Summary.Unsupported, c.Summary.Skipped)
+	fmt.Fprintf(&b, "| Clauses | %s |\n", clauseCounts(c.Clauses))
+	fmt.Fprintf(&b, "| Generated | %s by partcopy %s (%s) |\n\n",
+		c.GeneratedAt.UTC().Format("2006-01-02 15:04:05Z"), mdCell(c.PartcopyVersion), c.Schema)
+
+	if len(c.SuiteFailures) > 0 {
+		b.WriteString("## Suite failures\n\n")
+		for _, f := range c.SuiteFailures {
+			fmt.Fprintf(&b, "- %s\n", mdCell(f))
+		}
+		b.WriteString("\n")
+	}
+
+	states := specStates(c.Specs)
+	b.WriteString("## Clauses\n\n| ID | Clause | Verdict | Specs | Observed |\n|---|---|---|---|---|\n")
+	for _, cl := range c.Clauses {
+		var specs []string
+		for _, name := range cl.Specs {
+			specs = append(specs, fmt.Sprintf("%s (%s)", mdCell(name), states[name]))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cl.ID, mdCell(cl.Title), verdictIcon[cl.Verdict],
+			strings.Join(specs, "<br>"), mdCell(strings.Join(cl.Observed, "; ")))
+	}
+
+	var failed []SpecResult
+	for _, s := range c.Specs {
+		if s.State == StateFailed {
+			failed = append(failed, s)
+		}
+	}
+	if len(failed) > 0 {
+		b.WriteString("\n## Failed specs\n")
+		for _, s := range failed {
+			fmt.Fprintf(&b, "\n### %s\n\n", mdCell(s.Name))
+			fmt.Fprintf(&b, "Clauses: %s", mdCell(strings.Join(s.Clauses, ", ")))
+			if s.Location != "" {
+				fmt.Fprintf(&b, " · at `%s`", strings.ReplaceAll(s.Location, "`", "'"))
+			}
+			b.WriteString("\n\n")
+			fence := mdFence(s.Message)
+			fmt.Fprintf(&b, "%s\n%s\n%s\n", fence, s.Message, fence)
+			if ex := exchangeExcerpt(s.Exchange, 4, 600); ex != "" {
+				fence := mdFence(ex)
+				fmt.Fprintf(&b, "\nHTTP exchange (excerpt):\n\n%sjson\n%s\n%s\n", fence, ex, fence)
+			}
+		}
+	}
+
+	var unsupported []SpecResult
+	for _, s := range c.Specs {
+		if s.State == StateUnsupported {
+			unsupported = append(unsupported, s)
+		}
+	}
+	if len(unsupported) > 0 {
+		b.WriteString("\n## Unsupported\n\n")
+		for _, s := range unsupported {
+			fmt.Fprintf(&b, "- %s (%s): %s\n", mdCell(s.Name), strings.Join(s.Clauses, ", "), mdCell(s.Message))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// specStates maps spec names to their states, for the clause table.
+func specStates(specs []SpecResult) map[string]SpecState {
+	m := make(map[string]SpecState, len(specs))
+	for _, s := range specs {
+		m[s.Name] = s.State
+	}
+	return m
+}
+
+// clauseCounts summarizes verdicts, "20 pass, 1 fail, 2 unsupported, 10 not-run".
+func clauseCounts(clauses []ClauseResult) string {
+	n := map[Verdict]int{}
+	for _, c := range clauses {
+		n[c.Verdict]++
+	}
+	return fmt.Sprintf("%d pass, %d fail, %d unsupported, %d not-run",
+		n[VerdictPass], n[VerdictFail], n[VerdictUnsupported], n[VerdictNotRun])
+}

@@ -1,0 +1,119 @@
+package reports
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+//go:embed schema/conformance-v1.json schema/load-v1.json
+var schemaFS embed.FS
+
+// JSONSchema returns the JSON Schema document of a schema identifier
+// (ConformanceSchema or LoadSchema).
+func JSONSchema(schema string) ([]byte, error) {
+	switch schema {
+	case ConformanceSchema:
+		return schemaFS.ReadFile("schema/conformance-v1.json")
+	case LoadSchema:
+		return schemaFS.ReadFile("schema/load-v1.json")
+	}
+	return nil, fmt.Errorf("no JSON Schema for %q", schema)
+}
+
+// ErrUnknownSchema is returned (wrapped) for a report whose schema field is
+// missing or names a version this partcopy does not read.
+var ErrUnknownSchema = errors.New("unknown report schema")
+
+// DetectSchema returns the schema field of a JSON report.
+func DetectSchema(data []byte) (string, error) {
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return "", fmt.Errorf("not a JSON report: %w", err)
+	}
+	if head.Schema == nil {
+		return "", fmt.Errorf("%w: no \"schema\" field (expected %s or %s)", ErrUnknownSchema, ConformanceSchema, LoadSchema)
+	}
+	switch s := *head.Schema; s {
+	case ConformanceSchema, LoadSchema:
+		return s, nil
+	default:
+		hint := ""
+		if strings.HasPrefix(s, "partcopy/") {
+			hint = "; it may come from a newer partcopy"
+		}
+		return "", fmt.Errorf("%w %q (this partcopy reads %s and %s%s)", ErrUnknownSchema, s, ConformanceSchema, LoadSchema, hint)
+	}
+}
+
+// ParseConformance decodes a conformance report, checking its schema field.
+func ParseConformance(data []byte) (Conformance, error) {
+	var c Conformance
+	s, err := DetectSchema(data)
+	if err != nil {
+		return c, err
+	}
+	if s != ConformanceSchema {
+		return c, fmt.Errorf("%w: got %s, want %s", ErrUnknownSchema, s, ConformanceSchema)
+	}
+	if err := strictUnmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("decode %s: %w", ConformanceSchema, err)
+	}
+	return c, nil
+}
+
+// ParseLoad decodes a load report, checking its schema field.
+func ParseLoad(data []byte) (Load, error) {
+	var l Load
+	s, err := DetectSchema(data)
+	if err != nil {
+		return l, err
+	}
+	if s != LoadSchema {
+		return l, fmt.Errorf("%w: got %s, want %s", ErrUnknownSchema, s, LoadSchema)
+	}
+	if err := strictUnmarshal(data, &l); err != nil {
+		return l, fmt.Errorf("decode %s: %w", LoadSchema, err)
+	}
+	return l, nil
+}
+
+// ReadConformance reads a conformance report from path.
+func ReadConformance(path string) (Conformance, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Conformance{}, err
+	}
+	c, err := ParseConformance(data)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ReadLoad reads a load report from path.
+func ReadLoad(path string) (Load, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Load{}, err
+	}
+	l, err := ParseLoad(data)
+	if err != nil {
+		return l, fmt.Errorf("%s: %w", path, err)
+	}
+	return l, nil
+}
+
+// strictUnmarshal rejects unknown fields: a v1 reader that silently drops
+// fields would hide a report written by a different schema.
+func strictUnmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

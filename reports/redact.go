@@ -1,0 +1,190 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Redacted replaces every secret the Redactor removes.
+const Redacted = "[REDACTED]"
+
+// sensitiveHeaders are header (or field) names whose values are secrets.
+// Compared case-insensitively.
+var sensitiveHeaders = map[string]bool{
+	"authorization":        true,
+	"x-amz-security-token": true,
+	// D09/D10/D11: SSE-C customer keys, destination and source.
+	"x-amz-server-side-encryption-customer-key":             true,
+	"x-amz-copy-source-server-side-encryption-customer-key": true,
+}
+
+// headerLine matches "Name: value" to the end of the line for a sensitive
+// header, as found in raw HTTP dumps and failure messages. The -MD5 headers
+// are not secrets and are left alone (the name must end right before ':').
+var headerLine = regexp.MustCompile(`(?i)(authorization|x-amz-security-token|x-amz-server-side-encryption-customer-key|x-amz-copy-source-server-side-encryption-customer-key)("?\s*:\s*)("?)[^"\r\n\]]*`)
+
+// queryParam matches presigned-URL query values that are secrets.
+var queryParam = regexp.MustCompile(`(?i)(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)(=)[^&\s"'<>]*`)
+
+// sigV4Value matches a SigV4 Authorization value wherever it appears without
+// its header name (for example a Go-formatted header map in a message).
+var sigV4Value = regexp.MustCompile(`AWS4-HMAC-SHA256\s+[^"\r\n\]]*`)
+
+// Redactor removes secrets from strings and JSON documents: values of
+// sensitive headers (Authorization, x-amz-security-token, SSE-C customer
+// keys), presigned-URL query values (X-Amz-Signature, X-Amz-Credential,
+// X-Amz-Security-Token), SigV4 Authorization values, and an explicit list of
+// secret strings. A nil *Redactor still applies the patterns.
+type Redactor struct {
+	secrets []string
+}
+
+// NewRedactor returns a Redactor that also replaces each non-empty secret
+// (and its URL-encoded forms) wherever it appears. Empty strings are ignored:
+// replacing "" would mangle every string.
+func NewRedactor(secrets ...string) *Redactor {
+	seen := map[string]bool{}
+	var list []string
+	add := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			list = append(list, s)
+		}
+	}
+	for _, s := range secrets {
+		add(s)
+		add(url.QueryEscape(s))
+		add(url.PathEscape(s))
+		// A secret can sit inside a JSON string in a message or raw body.
+		if b, err := json.Marshal(s); err == nil {
+			add(string(b[1 : len(b)-1]))
+		}
+	}
+	// Longest first, so a secret that contains another is removed whole.
+	sort.SliceStable(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
+	return &Redactor{secrets: list}
+}
+
+// String returns s with every secret replaced by [REDACTED].
+func (r *Redactor) String(s string) string {
+	if r != nil {
+		for _, sec := range r.secrets {
+			s = strings.ReplaceAll(s, sec, Redacted)
+		}
+	}
+	s = headerLine.ReplaceAllString(s, "${1}${2}${3}"+Redacted)
+	s = queryParam.ReplaceAllString(s, "${1}${2}"+Redacted)
+	s = sigV4Value.ReplaceAllString(s, Redacted)
+	return s
+}
+
+// Strings redacts each element of ss into a new slice.
+func (r *Redactor) Strings(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = r.String(s)
+	}
+	return out
+}
+
+// JSON redacts a JSON document: every string and object key is redacted, and
+// the value of any object member named like a sensitive header (or of an
+// object {"name": "Authorization", "value": ...}, or a pair
+// ["Authorization", ...]) is replaced whole. Invalid JSON is redacted as text
+// and returned as a JSON string, so the output is always valid JSON.
+func (r *Redactor) JSON(raw json.RawMessage) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		b, _ := json.Marshal(r.String(string(raw)))
+		return b
+	}
+	b, err := marshalNoEscape(r.value(v))
+	if err != nil {
+		b, _ = json.Marshal(Redacted)
+	}
+	return b
+}
+
+func (r *Redactor) value(v any) any {
+	switch x := v.(type) {
+	case string:
+		return r.String(x)
+	case []any:
+		// ["Authorization", "AWS4-..."]: a header as a name/value pair.
+		if len(x) == 2 {
+			if name, ok := x[0].(string); ok && sensitiveHeaders[strings.ToLower(name)] {
+				return []any{name, Redacted}
+			}
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = r.value(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		nameIsSecret := false
+		for _, k := range []string{"name", "Name", "key", "Key", "header", "Header"} {
+			if n, ok := x[k].(string); ok && sensitiveHeaders[strings.ToLower(n)] {
+				nameIsSecret = true
+			}
+		}
+		for k, e := range x {
+			switch {
+			case sensitiveHeaders[strings.ToLower(k)]:
+				out[r.String(k)] = redactWhole(e)
+			case nameIsSecret && (k == "value" || k == "Value" || k == "values" || k == "Values"):
+				out[k] = redactWhole(e)
+			default:
+				out[r.String(k)] = r.value(e)
+			}
+		}
+		return out
+	}
+	return v
+}
+
+// redactWhole replaces a secret header's value, keeping its shape (a header
+// may be a string or a list of strings).
+func redactWhole(v any) any {
+	if l, ok := v.([]any); ok {
+		out := make([]any, len(l))
+		for i := range l {
+			out[i] = Redacted
+		}
+		return out
+	}
+	return Redacted
+}
+
+// marshalNoEscape encodes v without HTML escaping, so that exchange records
+// stay readable (<Error> bodies) in JSON output.
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// sanitizeEndpoint removes user info and secret query values from an
+// endpoint URL; anything that is not a URL is redacted as text.
+func sanitizeEndpoint(r *Redactor, endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return r.String(endpoint)
+	}
+	u.User = nil
+	return r.String(u.String())
+}

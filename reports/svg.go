@@ -1,0 +1,275 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// The SVG plots are written by hand: no dependency, and the output is
+// self-contained so the HTML page and the Markdown's image links work offline.
+
+const (
+	plotW, plotH                        = 760, 400
+	marginL, marginR, marginT, marginB  = 70, 20, 44, 56
+	innerW                              = plotW - marginL - marginR
+	innerH                              = plotH - marginT - marginB
+	colorTotal, colorUncorr, colorTTFB  = "#0969da", "#bc4c00", "#1a7f37"
+	colorTarget, colorFailed, colorGrid = "#6e7781", "#cf222e", "#d8dee4"
+	svgFont                             = `font-family="Helvetica,Arial,sans-serif"`
+)
+
+// series is one line of a plot.
+type series struct {
+	name, color, dash string
+	points            [][2]float64 // (x, y) in data units
+	markers           bool
+}
+
+// percentileX is the plot's x for a percentile p in 0..100: log10(1/(1-p)),
+// so 90% is 1, 99% is 2, 99.9% is 3, as HdrHistogram's plots are drawn.
+func percentileX(p float64) float64 {
+	q := 1 - p/100
+	if q <= 0 {
+		return maxPlotDecades
+	}
+	return math.Min(maxPlotDecades, math.Log10(1/q))
+}
+
+// percentilePoints returns l's percentile curve: its distribution if present,
+// else the summary points (p50, p90, p99, p99.9, and max placed at the
+// percentile the sample count resolves).
+func percentilePoints(l Latency) (pts [][2]float64, fromSummary bool) {
+	if l.Count == 0 {
+		return nil, false
+	}
+	if len(l.Distribution) > 0 {
+		for _, d := range l.Distribution {
+			pts = append(pts, [2]float64{percentileX(d.Percentile), d.ValueMs})
+		}
+		return pts, false
+	}
+	// Nothing below p50 is summarized, so the curve starts there.
+	pts = [][2]float64{{percentileX(50), l.P50}, {percentileX(90), l.P90}, {percentileX(99), l.P99}}
+	if l.Count >= 1000 {
+		pts = append(pts, [2]float64{percentileX(99.9), l.P999})
+	}
+	maxX := math.Min(maxPlotDecades, math.Log10(float64(l.Count)))
+	if maxX < pts[len(pts)-1][0] {
+		maxX = pts[len(pts)-1][0]
+	}
+	pts = append(pts, [2]float64{maxX, l.Max})
+	return pts, true
+}
+
+// LatencySVG draws the latency-by-percentile plot of l: corrected (total),
+// uncorrected and TTFB latency on a log(1/(1-p)) percentile axis.
+func LatencySVG(l Load) string {
+	var ss []series
+	add := func(name, color, dash string, lat Latency) {
+		if pts, summary := percentilePoints(lat); len(pts) > 0 {
+			ss = append(ss, series{name: name, color: color, dash: dash, points: pts, markers: summary})
+		}
+	}
+	add("total (corrected)", colorTotal, "", l.LatencyMs.Total)
+	add("uncorrected", colorUncorr, "7 4", l.LatencyMs.Uncorrected)
+	add("TTFB", colorTTFB, "2 3", l.LatencyMs.TTFB)
+
+	xmax := 2.0
+	ymax := 0.0
+	for _, s := range ss {
+		for _, p := range s.points {
+			xmax = math.Max(xmax, math.Ceil(p[0]-1e-9))
+			ymax = math.Max(ymax, p[1])
+		}
+	}
+	xmax = math.Min(xmax, maxPlotDecades)
+	var xt []tick
+	for d := 0; d <= int(xmax); d++ {
+		xt = append(xt, tick{float64(d), percentileLabel(d)})
+	}
+	xt = append(xt, tick{percentileX(50), "50%"})
+	return drawPlot(plotSpec{
+		title: "Copy latency by percentile", xLabel: "percentile", yLabel: "latency (ms)",
+		xmin: 0, xmax: xmax, ymax: ymax, xTicks: xt, series: ss,
+		empty: "no latency samples",
+	})
+}
+
+// percentileLabel labels decade d of the percentile axis: 0%, 90%, 99%, 99.9%...
+func percentileLabel(d int) string {
+	switch d {
+	case 0:
+		return "0%"
+	case 1:
+		return "90%"
+	}
+	return "99." + strings.Repeat("9", d-2) + "%"
+}
+
+// ThroughputSVG draws successful and failed copies per second over time, with
+// the target rate in open mode. ok is false when l has no intervals.
+func ThroughputSVG(l Load) (svg string, ok bool) {
+	if len(l.Intervals) == 0 {
+		return "", false
+	}
+	var ops, failed [][2]float64
+	xmax, ymax := 0.0, l.TargetRate
+	for _, iv := range l.Intervals {
+		mid := iv.StartSeconds + iv.DurationSeconds/2
+		ops = append(ops, [2]float64{mid, iv.OpsPerSecond})
+		fps := 0.0
+		if iv.DurationSeconds > 0 {
+			fps = float64(iv.Failed) / iv.DurationSeconds
+		}
+		failed = append(failed, [2]float64{mid, fps})
+		xmax = math.Max(xmax, iv.StartSeconds+iv.DurationSeconds)
+		ymax = math.Max(ymax, math.Max(iv.OpsPerSecond, fps))
+	}
+	ss := []series{{name: "copies/s", color: colorTotal, points: ops, markers: len(ops) < 40}}
+	if l.Mode == ModeOpen && l.TargetRate > 0 {
+		ss = append(ss, series{name: "target rate", color: colorTarget, dash: "6 4",
+			points: [][2]float64{{0, l.TargetRate}, {xmax, l.TargetRate}}})
+	}
+	ss = append(ss, series{name: "failed/s", color: colorFailed, points: failed})
+	if xmax <= 0 {
+		xmax = 1
+	}
+	xstep := niceStep(xmax, 8)
+	var xt []tick
+	for x := 0.0; x <= xmax+1e-9; x += xstep {
+		xt = append(xt, tick{x, fmtNum(x) + "s"})
+	}
+	return drawPlot(plotSpec{
+		title: "Throughput over time", xLabel: "time (s)", yLabel: "copies per second",
+		xmin: 0, xmax: xmax, ymax: ymax, xTicks: xt, series: ss,
+	}), true
+}
+
+type tick struct {
+	v     float64
+	label string
+}
+
+type plotSpec struct {
+	title, xLabel, yLabel string
+	xmin, xmax, ymax      float64
+	xTicks                []tick
+	series                []series
+	empty                 string
+}
+
+// drawPlot renders a line plot with a grid, axes, ticks and a legend.
+func drawPlot(p plotSpec) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" %s font-size="12">`+"\n",
+		plotW, plotH, plotW, plotH, svgFont)
+	fmt.Fprintf(&b, `<rect x="0" y="0" width="%d" height="%d" fill="#ffffff"/>`+"\n", plotW, plotH)
+	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="15" font-weight="bold">%s</text>`+"\n", marginL, esc(p.title))
+
+	ystep := niceStep(p.ymax, 6)
+	ymax := ystep * math.Ceil(p.ymax/ystep)
+	if ymax <= 0 {
+		ymax = ystep
+	}
+	if p.xmax <= p.xmin {
+		p.xmax = p.xmin + 1
+	}
+	sx := func(x float64) float64 { return marginL + (x-p.xmin)/(p.xmax-p.xmin)*innerW }
+	sy := func(y float64) float64 { return marginT + innerH - y/ymax*innerH }
+
+	// Grid and y ticks.
+	for y := 0.0; y <= ymax+ystep/2; y += ystep {
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s" stroke-width="1"/>`+"\n",
+			marginL, sy(y), marginL+innerW, sy(y), colorGrid)
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#424a53">%s</text>`+"\n", marginL-6, sy(y)+4, fmtNum(y))
+	}
+	for _, t := range p.xTicks {
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="1"/>`+"\n",
+			sx(t.v), marginT, sx(t.v), marginT+innerH, colorGrid)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#424a53">%s</text>`+"\n", sx(t.v), marginT+innerH+16, esc(t.label))
+	}
+	// Axes.
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#24292f" stroke-width="1.2"/>`+"\n",
+		marginL, marginT+innerH, marginL+innerW, marginT+innerH)
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#24292f" stroke-width="1.2"/>`+"\n",
+		marginL, marginT, marginL, marginT+innerH)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", marginL+innerW/2, plotH-12, esc(p.xLabel))
+	fmt.Fprintf(&b, `<text x="16" y="%d" text-anchor="middle" transform="rotate(-90 16 %d)">%s</text>`+"\n",
+		marginT+innerH/2, marginT+innerH/2, esc(p.yLabel))
+
+	drawn := 0
+	for _, s := range p.series {
+		if len(s.points) == 0 {
+			continue
+		}
+		drawn++
+		var pts []string
+		for _, pt := range s.points {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", sx(pt[0]), sy(pt[1])))
+		}
+		dash := ""
+		if s.dash != "" {
+			dash = fmt.Sprintf(` stroke-dasharray="%s"`, s.dash)
+		}
+		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"/>`+"\n", s.color, dash, strings.Join(pts, " "))
+		if s.markers {
+			for _, pt := range s.points {
+				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`+"\n", sx(pt[0]), sy(pt[1]), s.color)
+			}
+		}
+	}
+	if drawn == 0 && p.empty != "" {
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" fill="#6e7781">%s</text>`+"\n", marginL+innerW/2, marginT+innerH/2, esc(p.empty))
+	}
+	// Legend, top left inside the plot (curves rise to the right).
+	ly := marginT + 14
+	for _, s := range p.series {
+		if len(s.points) == 0 {
+			continue
+		}
+		dash := ""
+		if s.dash != "" {
+			dash = fmt.Sprintf(` stroke-dasharray="%s"`, s.dash)
+		}
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="150" height="18" fill="#ffffff" fill-opacity="0.85"/>`+"\n", marginL+8, ly-13)
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>`+"\n", marginL+12, ly-4, marginL+40, ly-4, s.color, dash)
+		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`+"\n", marginL+46, ly, esc(s.name))
+		ly += 18
+	}
+	b.WriteString("</svg>\n")
+	return b.String()
+}
+
+// niceStep returns a 1/2/5 x 10^k step giving about n ticks up to max.
+func niceStep(max float64, n int) float64 {
+	if max <= 0 || math.IsNaN(max) || math.IsInf(max, 0) {
+		return 1
+	}
+	raw := max / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if raw <= m*mag {
+			return m * mag
+		}
+	}
+	return 10 * mag
+}
+
+// fmtNum formats a tick value without trailing zeros.
+func fmtNum(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	s := fmt.Sprintf("%.3f", v)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+func esc(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
