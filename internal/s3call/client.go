@@ -32,6 +32,7 @@ type Client struct {
 	maxBody  int64
 	signerV4 *v4Signer
 	now      func() time.Time
+	observe  func(*Exchange, error)
 }
 
 // New builds a client. Errors are *ConfigError.
@@ -58,6 +59,15 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) WithCredentials(cr Credentials) *Client {
 	n := *c
 	n.cfg.Credentials = cr
+	return &n
+}
+
+// WithObserver returns a client that calls f after every exchange (with
+// the transport error, if any; ex is nil then). The suites use it to keep
+// the exchanges of a failed spec for its report.
+func (c *Client) WithObserver(f func(ex *Exchange, err error)) *Client {
+	n := *c
+	n.observe = f
 	return &n
 }
 
@@ -207,7 +217,11 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Exchange, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		cancel()
-		return nil, &TransportError{Method: req.Method, URL: ex.URL, Err: err}
+		te := &TransportError{Method: req.Method, URL: ex.URL, Err: err}
+		if c.observe != nil {
+			c.observe(nil, te)
+		}
+		return nil, te
 	}
 	mu.Lock()
 	if ex.Timing.FirstByte.IsZero() {
@@ -218,12 +232,18 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Exchange, error) {
 	ex.Header = resp.Header
 	if r.Stream {
 		ex.Stream = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		if c.observe != nil {
+			c.observe(ex, nil)
+		}
 		return ex, nil
 	}
 	defer cancel()
 	defer resp.Body.Close()
 	ex.Body, ex.BodyCapped, ex.BodyErr = readCapped(resp.Body, c.maxBody)
 	ex.Timing.Done = time.Now()
+	if c.observe != nil {
+		c.observe(ex, nil)
+	}
 	return ex, nil
 }
 
