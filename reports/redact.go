@@ -25,14 +25,16 @@ var sensitiveHeaders = map[string]bool{
 // headerLine matches "Name: value" to the end of the line for a sensitive
 // header, as found in raw HTTP dumps and failure messages. The -MD5 headers
 // are not secrets and are left alone (the name must end right before ':').
-var headerLine = regexp.MustCompile(`(?i)(authorization|x-amz-security-token|x-amz-server-side-encryption-customer-key|x-amz-copy-source-server-side-encryption-customer-key)("?\s*:\s*)("?)[^"\r\n\]]*`)
+// The value runs to the end of the line or a quote: over-redacting the rest
+// of a Go-formatted header map is better than stopping inside a secret.
+var headerLine = regexp.MustCompile(`(?i)(authorization|x-amz-security-token|x-amz-server-side-encryption-customer-key|x-amz-copy-source-server-side-encryption-customer-key)("?\s*:\s*)("?)[^"\r\n]*`)
 
 // queryParam matches presigned-URL query values that are secrets.
 var queryParam = regexp.MustCompile(`(?i)(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)(=)[^&\s"'<>]*`)
 
 // sigV4Value matches a SigV4 Authorization value wherever it appears without
 // its header name (for example a Go-formatted header map in a message).
-var sigV4Value = regexp.MustCompile(`AWS4-HMAC-SHA256\s+[^"\r\n\]]*`)
+var sigV4Value = regexp.MustCompile(`AWS4-HMAC-SHA256\s+[^"\r\n]*`)
 
 // Redactor removes secrets from strings and JSON documents: values of
 // sensitive headers (Authorization, x-amz-security-token, SSE-C customer
@@ -71,14 +73,16 @@ func NewRedactor(secrets ...string) *Redactor {
 
 // String returns s with every secret replaced by [REDACTED].
 func (r *Redactor) String(s string) string {
+	// Patterns first: an explicit secret replaced inside a header name or
+	// value could otherwise break the pattern that removes the whole value.
+	s = headerLine.ReplaceAllString(s, "${1}${2}${3}"+Redacted)
+	s = queryParam.ReplaceAllString(s, "${1}${2}"+Redacted)
+	s = sigV4Value.ReplaceAllString(s, Redacted)
 	if r != nil {
 		for _, sec := range r.secrets {
 			s = strings.ReplaceAll(s, sec, Redacted)
 		}
 	}
-	s = headerLine.ReplaceAllString(s, "${1}${2}${3}"+Redacted)
-	s = queryParam.ReplaceAllString(s, "${1}${2}"+Redacted)
-	s = sigV4Value.ReplaceAllString(s, Redacted)
 	return s
 }
 
@@ -179,12 +183,22 @@ func marshalNoEscape(v any) ([]byte, error) {
 }
 
 // sanitizeEndpoint removes user info and secret query values from an
-// endpoint URL; anything that is not a URL is redacted as text.
+// endpoint URL. User info is cut textually first: a secret key with "/" in it
+// makes the URL unparsable, and it must go all the same.
 func sanitizeEndpoint(r *Redactor, endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" {
-		return r.String(endpoint)
+	if i := strings.Index(endpoint, "://"); i >= 0 {
+		rest := endpoint[i+3:]
+		end := len(rest)
+		if j := strings.IndexAny(rest, "?#"); j >= 0 {
+			end = j
+		}
+		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+			endpoint = endpoint[:i+3] + rest[at+1:]
+		}
 	}
-	u.User = nil
-	return r.String(u.String())
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+		u.User = nil
+		endpoint = u.String()
+	}
+	return r.String(endpoint)
 }
