@@ -1,0 +1,146 @@
+package suites
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/partcopy/partcopy/internal/s3call"
+)
+
+// Profiles select which clauses are checked.
+const (
+	// ProfileOBS checks the document's clauses (D01-D25) with the
+	// document's statuses and the error codes it names.
+	ProfileOBS = "obs"
+	// ProfileS3 adds the widely documented S3 behaviour (S01-S08) and
+	// AWS's error codes where known.
+	ProfileS3 = "s3"
+)
+
+// Config says which endpoint to check and what it can do. The zero value
+// of every optional field means "not available": specs that need it
+// report unsupported with the reason.
+type Config struct {
+	// Client is the main principal's client (owner of every test bucket).
+	// Required.
+	Client s3call.Config
+	// Alt is a second principal with no rights on Main's buckets unless a
+	// spec grants them (D18, D19, D21). Zero: those specs are unsupported.
+	Alt s3call.Credentials
+	// AltPrincipal is how bucket policies name Alt, e.g. its access key id
+	// or "arn:aws:iam::123456789012:user/alt". "" means Alt's access key id.
+	AltPrincipal string
+	// Temp are temporary credentials (with SessionToken) for D12. Zero:
+	// D12 is unsupported.
+	Temp s3call.Credentials
+	// KMSKeyID names an SSE-KMS key; "" means the endpoint's default key.
+	KMSKeyID string
+	// NoKMS declares the endpoint has no SSE-KMS (D14's KMS half is
+	// unsupported).
+	NoKMS bool
+	// ColdStorageClass is the storage class that makes an object cold
+	// (D05); "" means "GLACIER".
+	ColdStorageClass string
+	// RestoreTimeout bounds the wait for a restore to finish; 0 means 2
+	// minutes.
+	RestoreTimeout time.Duration
+	// Profile is ProfileOBS or ProfileS3; "" means ProfileS3.
+	Profile string
+	// SkipLarge turns off the 5 GiB specs (D22) for endpoints where they
+	// are too costly; they then report unsupported ("skipped by
+	// --skip-large").
+	SkipLarge bool
+	// MinPartSize is the endpoint's minimum size of a non-last part; 0
+	// means 5 MiB (S05).
+	MinPartSize int64
+	// BucketPrefix starts every bucket name; "" means "pc".
+	BucketPrefix string
+}
+
+// NewConfig returns a Config with the defaults filled in for endpoint and
+// the main principal's credentials.
+func NewConfig(endpoint string, main s3call.Credentials) *Config {
+	return &Config{
+		Client:           s3call.Config{Endpoint: endpoint, Credentials: main},
+		ColdStorageClass: "GLACIER",
+		Profile:          ProfileS3,
+		MinPartSize:      5 << 20,
+		BucketPrefix:     "pc",
+	}
+}
+
+// Validate reports a configuration the specs cannot run with.
+func (c *Config) Validate() error {
+	if c == nil {
+		return errors.New("suites: nil Config")
+	}
+	if _, err := s3call.ParseEndpoint(c.Client.Endpoint); err != nil {
+		return err
+	}
+	if c.Client.Credentials.IsZero() {
+		return s3call.ErrNoCredentials
+	}
+	switch c.Profile {
+	case "", ProfileOBS, ProfileS3:
+	default:
+		return fmt.Errorf("unknown profile %q: use %q or %q", c.Profile, ProfileOBS, ProfileS3)
+	}
+	if c.Temp.AccessKey != "" && c.Temp.SessionToken == "" {
+		return errors.New("temporary credentials need a session token (--session-token)")
+	}
+	return nil
+}
+
+func (c *Config) profile() string {
+	if c.Profile == "" {
+		return ProfileS3
+	}
+	return c.Profile
+}
+
+func (c *Config) coldClass() string {
+	if c.ColdStorageClass == "" {
+		return "GLACIER"
+	}
+	return c.ColdStorageClass
+}
+
+func (c *Config) minPart() int64 {
+	if c.MinPartSize <= 0 {
+		return 5 << 20
+	}
+	return c.MinPartSize
+}
+
+func (c *Config) restoreTimeout() time.Duration {
+	if c.RestoreTimeout <= 0 {
+		return 2 * time.Minute
+	}
+	return c.RestoreTimeout
+}
+
+func (c *Config) altPrincipal() string {
+	if c.AltPrincipal != "" {
+		return c.AltPrincipal
+	}
+	return c.Alt.AccessKey
+}
+
+// Secrets lists every secret the config holds, for redaction.
+func (c *Config) Secrets() []string {
+	var s []string
+	s = append(s, c.Client.Credentials.Secrets()...)
+	s = append(s, c.Alt.Secrets()...)
+	s = append(s, c.Temp.Secrets()...)
+	return s
+}
+
+// LabelFilter is the Ginkgo label filter of the profile: obs runs only the
+// specs that name a D clause.
+func (c *Config) LabelFilter() string {
+	if c.profile() == ProfileOBS {
+		return `/^D\d\d$/`
+	}
+	return ""
+}

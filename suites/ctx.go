@@ -1,0 +1,365 @@
+package suites
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive
+	. "github.com/onsi/gomega"    //nolint:revive
+
+	"github.com/partcopy/partcopy/internal/s3call"
+)
+
+// Report entry names the reports package reads.
+const (
+	// EntryExchange holds the redacted HTTP exchanges of a failed spec as
+	// a JSON array.
+	EntryExchange = "partcopy.exchange"
+	// EntryObserved records the status and code an endpoint answered where
+	// the document names no code.
+	EntryObserved = "partcopy.observed"
+	// UnsupportedPrefix starts the Skip message of an unsupported spec.
+	UnsupportedPrefix = "unsupported: "
+)
+
+// maxRecords bounds the exchanges kept for one failed spec (the last ones).
+const maxRecords = 40
+
+// Ctx is what every spec receives: the configuration, one client per
+// principal, and helpers that create resources with cleanup registered
+// right after each create.
+type Ctx struct {
+	Cfg *Config
+	// Main owns every test bucket. Alt and Temp are nil when not
+	// configured (NeedAlt / NeedTemp report unsupported).
+	Main, Alt, Temp *s3call.Client
+	// Anon sends unsigned requests.
+	Anon *s3call.Client
+
+	initErr error
+	mu      sync.Mutex
+	records []s3call.Record
+	secrets []string
+	seq     atomic.Int64
+	runID   string
+}
+
+func newCtx(cfg *Config) *Ctx {
+	sc := &Ctx{Cfg: cfg, runID: randHex(3)}
+	if err := cfg.Validate(); err != nil {
+		sc.initErr = err
+		return sc
+	}
+	main, err := s3call.New(cfg.Client)
+	if err != nil {
+		sc.initErr = err
+		return sc
+	}
+	main = main.WithObserver(sc.observe)
+	sc.Main = main
+	sc.Anon = main.WithCredentials(s3call.Credentials{})
+	if !cfg.Alt.IsZero() {
+		sc.Alt = main.WithCredentials(cfg.Alt)
+	}
+	if !cfg.Temp.IsZero() {
+		sc.Temp = main.WithCredentials(cfg.Temp)
+	}
+	sc.secrets = cfg.Secrets()
+	return sc
+}
+
+func (sc *Ctx) observe(ex *s3call.Exchange, err error) {
+	var r s3call.Record
+	sc.mu.Lock()
+	secrets := append([]string(nil), sc.secrets...)
+	sc.mu.Unlock()
+	if ex != nil {
+		r = ex.Record(secrets...)
+	} else {
+		r = s3call.TransportRecord(err, secrets...)
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.records = append(sc.records, r)
+	if len(sc.records) > maxRecords {
+		sc.records = sc.records[len(sc.records)-maxRecords:]
+	}
+}
+
+func (sc *Ctx) beginSpec() {
+	sc.mu.Lock()
+	sc.records = nil
+	sc.mu.Unlock()
+}
+
+// endSpec attaches the spec's exchanges to the report when it failed.
+func (sc *Ctx) endSpec(failed bool) {
+	if !failed {
+		return
+	}
+	sc.mu.Lock()
+	recs := append([]s3call.Record(nil), sc.records...)
+	sc.mu.Unlock()
+	AddReportEntry(EntryExchange, s3call.RecordsJSON(recs))
+}
+
+// AddSecret registers a value (an SSE-C key) that must be redacted from
+// every record.
+func (sc *Ctx) AddSecret(s string) {
+	sc.mu.Lock()
+	sc.secrets = append(sc.secrets, s)
+	sc.mu.Unlock()
+}
+
+// Unsupported ends the spec as "unsupported": the endpoint (or the
+// configuration) lacks what the clause needs. It is neither a pass nor a
+// failure, and the reason shows in every report.
+func Unsupported(format string, a ...any) {
+	Skip(UnsupportedPrefix + fmt.Sprintf(format, a...))
+}
+
+// NeedAlt reports unsupported unless a second principal is configured.
+func (sc *Ctx) NeedAlt() {
+	if sc.Alt == nil {
+		Unsupported("no alt principal configured (--alt-access-key/--alt-secret-key)")
+	}
+}
+
+// NeedTemp reports unsupported unless temporary credentials are configured.
+func (sc *Ctx) NeedTemp() {
+	if sc.Temp == nil {
+		Unsupported("no temporary credentials configured (--temp-access-key/--temp-secret-key/--session-token)")
+	}
+}
+
+// Observed records the status and code the endpoint answered, for clauses
+// whose document names a status but no code.
+func (sc *Ctx) Observed(ex *s3call.Exchange) {
+	if ex == nil {
+		return
+	}
+	AddReportEntry(EntryObserved, fmt.Sprintf("status=%d code=%s", ex.Status, s3call.ErrorCode(ex)))
+}
+
+// Name returns a unique lower-case name with prefix kind, safe for buckets
+// and keys across parallel processes and runs.
+func (sc *Ctx) Name(kind string) string {
+	return fmt.Sprintf("%s-%s-%s%d-%d", sc.Cfg.BucketPrefixOrDefault(), kind, sc.runID, GinkgoParallelProcess(), sc.seq.Add(1))
+}
+
+// BucketPrefixOrDefault is the bucket name prefix.
+func (c *Config) BucketPrefixOrDefault() string {
+	if c.BucketPrefix == "" {
+		return "pc"
+	}
+	return c.BucketPrefix
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// cleanupCtx is the context cleanups run with: the spec's may be done.
+func cleanupCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 5*time.Minute)
+}
+
+// MustBucket creates a bucket owned by Main and registers its removal
+// (uploads aborted, every version deleted) right away.
+func (sc *Ctx) MustBucket(ctx context.Context, h http.Header) string {
+	GinkgoHelper()
+	b := sc.Name("b")
+	ex, err := sc.Main.CreateBucket(ctx, b, h)
+	Expect(s3call.Check("CreateBucket "+b, ex, err, 200)).To(Succeed())
+	DeferCleanup(func() {
+		cctx, cancel := cleanupCtx()
+		defer cancel()
+		if err := sc.Main.EmptyAndDeleteBucket(cctx, b); err != nil {
+			GinkgoWriter.Printf("cleanup of bucket %s: %v\n", b, err)
+		}
+	})
+	return b
+}
+
+// MustVersionedBucket creates a bucket with versioning enabled, or reports
+// unsupported when the endpoint refuses versioning.
+func (sc *Ctx) MustVersionedBucket(ctx context.Context) string {
+	GinkgoHelper()
+	b := sc.MustBucket(ctx, nil)
+	ex, err := sc.Main.PutBucketVersioning(ctx, b, true)
+	Expect(err).NotTo(HaveOccurred())
+	if ex.Status == 501 || s3call.ErrorCode(ex) == "NotImplemented" {
+		Unsupported("endpoint does not implement bucket versioning (%d %s)", ex.Status, s3call.ErrorCode(ex))
+	}
+	Expect(s3call.Check("PutBucketVersioning", ex, nil, 200)).To(Succeed())
+	return b
+}
+
+// Object is what a spec knows about an object it put.
+type Object struct {
+	Bucket, Key, ETag, VersionID string
+	Data                         []byte
+}
+
+// MustPut puts data at bucket/key with headers h and checks the reply.
+func (sc *Ctx) MustPut(ctx context.Context, bucket, key string, data []byte, h http.Header) Object {
+	GinkgoHelper()
+	ex, err := sc.Main.PutObject(ctx, bucket, key, bytes.NewReader(data), int64(len(data)), h)
+	Expect(s3call.Check("PutObject "+key, ex, err, 200)).To(Succeed())
+	etag := ex.Header.Get("ETag")
+	return Object{Bucket: bucket, Key: key, ETag: etag, VersionID: ex.Header.Get(s3call.HdrVersionID), Data: data}
+}
+
+// MustPutGen puts size generated bytes from seed at bucket/key.
+func (sc *Ctx) MustPutGen(ctx context.Context, bucket, key string, seed uint64, size int, h http.Header) Object {
+	GinkgoHelper()
+	return sc.MustPut(ctx, bucket, key, s3call.GenBytes(seed, size), h)
+}
+
+// MustUpload starts a multipart upload as Main and registers its abort.
+func (sc *Ctx) MustUpload(ctx context.Context, bucket, key string, h http.Header) string {
+	GinkgoHelper()
+	return sc.MustUploadAs(ctx, sc.Main, bucket, key, h)
+}
+
+// MustUploadAs starts a multipart upload as client c and registers its
+// abort.
+func (sc *Ctx) MustUploadAs(ctx context.Context, c *s3call.Client, bucket, key string, h http.Header) string {
+	GinkgoHelper()
+	id, ex, err := c.CreateMultipartUpload(ctx, bucket, key, h)
+	_ = ex
+	Expect(err).NotTo(HaveOccurred(), "CreateMultipartUpload")
+	DeferCleanup(func() {
+		cctx, cancel := cleanupCtx()
+		defer cancel()
+		_, _ = c.AbortMultipartUpload(cctx, bucket, key, id)
+	})
+	return id
+}
+
+// Copy is the usual part copy: part n of upload (bucket, key, id) from
+// src, with optional range and headers.
+func Copy(bucket, key, id string, n int, src Object, rng string, h http.Header) s3call.CopyPart {
+	return s3call.CopyPart{
+		Bucket: bucket, Key: key, UploadID: id, PartNumber: fmt.Sprint(n),
+		Source: s3call.CopySource(src.Bucket, src.Key, src.VersionID), Range: rng, Header: h,
+	}
+}
+
+// MustCopy sends a copy that must succeed by the one D02 rule: 200 AND a
+// CopyPartResult carrying an ETag. A 200 without an ETag fails here.
+func (sc *Ctx) MustCopy(ctx context.Context, in s3call.CopyPart) (*s3call.Exchange, s3call.Outcome) {
+	GinkgoHelper()
+	return sc.MustCopyAs(ctx, sc.Main, in)
+}
+
+// MustCopyAs is MustCopy as client c.
+func (sc *Ctx) MustCopyAs(ctx context.Context, c *s3call.Client, in s3call.CopyPart) (*s3call.Exchange, s3call.Outcome) {
+	GinkgoHelper()
+	ex, o := c.UploadPartCopy(ctx, in)
+	Expect(o.OK).To(BeTrue(), "UploadPartCopy must succeed (D02: 200 with an ETag in the body): %s", o)
+	return ex, o
+}
+
+// ExpectRejected checks a copy that must fail with status. codes are the
+// error codes the document names (always checked) - pass none when it
+// names none; the observed code is recorded either way.
+func (sc *Ctx) ExpectRejected(ex *s3call.Exchange, o s3call.Outcome, status int, docCodes ...string) {
+	GinkgoHelper()
+	Expect(o.OK).To(BeFalse(), "the copy must fail, but it succeeded: %s", o)
+	Expect(o.Kind).NotTo(Equal(s3call.KindTransport), "no response: %s", o)
+	sc.Observed(ex)
+	Expect(o.Status).To(Equal(status), "status: %s", o)
+	if len(docCodes) > 0 {
+		Expect(o.Code).To(BeElementOf(docCodes), "error code: %s", o)
+	}
+}
+
+// ExpectRejectedS3 is ExpectRejected where the document names only the
+// status: under the s3 profile AWS's codes are checked too.
+func (sc *Ctx) ExpectRejectedS3(ex *s3call.Exchange, o s3call.Outcome, status int, awsCodes ...string) {
+	GinkgoHelper()
+	if sc.Cfg.profile() == ProfileS3 {
+		sc.ExpectRejected(ex, o, status, awsCodes...)
+		return
+	}
+	sc.ExpectRejected(ex, o, status)
+}
+
+// ExpectStatus4xx checks a failure whose exact 4xx status the document
+// leaves open ("error (4xx)").
+func (sc *Ctx) ExpectStatus4xx(ex *s3call.Exchange, o s3call.Outcome) {
+	GinkgoHelper()
+	Expect(o.OK).To(BeFalse(), "the copy must fail, but it succeeded: %s", o)
+	Expect(o.Kind).NotTo(Equal(s3call.KindTransport), "no response: %s", o)
+	sc.Observed(ex)
+	Expect(o.Status).To(BeNumerically(">=", 400), "status: %s", o)
+	Expect(o.Status).To(BeNumerically("<", 500), "status: %s", o)
+}
+
+// MustParts lists an upload's parts.
+func (sc *Ctx) MustParts(ctx context.Context, bucket, key, id string) []s3call.Part {
+	GinkgoHelper()
+	parts, _, err := sc.Main.ListParts(ctx, bucket, key, id)
+	Expect(err).NotTo(HaveOccurred(), "ListParts")
+	return parts
+}
+
+// PartsNumbered returns the listed parts whose number is n.
+func PartsNumbered(parts []s3call.Part, n int) []s3call.Part {
+	var out []s3call.Part
+	for _, p := range parts {
+		if p.PartNumber == n {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// MustComplete completes an upload; it must succeed by the D02 rule.
+func (sc *Ctx) MustComplete(ctx context.Context, bucket, key, id string, parts []s3call.CompletedPart, h http.Header) s3call.Outcome {
+	GinkgoHelper()
+	_, o := sc.Main.CompleteMultipartUpload(ctx, bucket, key, id, parts, h)
+	Expect(o.OK).To(BeTrue(), "CompleteMultipartUpload must succeed (200 with an ETag in the body): %s", o)
+	return o
+}
+
+// MustGet reads an object whole (h may carry SSE-C headers) and returns
+// its size and hex MD5; small bodies are kept in Data.
+func (sc *Ctx) MustGet(ctx context.Context, bucket, key string, h http.Header) *s3call.ObjectRead {
+	GinkgoHelper()
+	or, err := sc.Main.GetObject(ctx, bucket, key, "", h, 64<<20)
+	Expect(err).NotTo(HaveOccurred(), "GetObject")
+	Expect(or.Status).To(Equal(200), "GetObject %s: status %d %s", key, or.Status, s3call.ErrorCode(or.Exchange))
+	Expect(or.BodyErr).NotTo(HaveOccurred(), "GetObject body")
+	return or
+}
+
+// NewSSEC makes a fresh random 256-bit SSE-C key and registers it for
+// redaction.
+func (sc *Ctx) NewSSEC() s3call.SSEC {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	k := s3call.NewSSEC(key)
+	sc.AddSecret(k.KeyB64)
+	return k
+}
+
+// MD5Quoted is the ETag S3 gives a single-part object or a part: the
+// quoted hex MD5 of its bytes.
+func MD5Quoted(b []byte) string { return `"` + s3call.MD5Hex(b) + `"` }
+
+// SameETag compares ETags ignoring quotes and case.
+func SameETag(a, b string) bool {
+	return strings.EqualFold(s3call.TrimETag(a), s3call.TrimETag(b))
+}
