@@ -1,0 +1,519 @@
+#!/usr/bin/env bash
+# deploy/servers.sh - install, start, configure and stop the real S3 servers
+# that partcopy's conformance suite runs against (MinIO, versitygw, moto).
+#
+#   servers.sh install <minio|versitygw|moto|all>
+#   servers.sh start <minio|versitygw|moto> <statedir>
+#   servers.sh start-all <basedir>          # <basedir>/{minio,versitygw,moto}
+#   servers.sh env <statedir>               # print the sourceable env file
+#   servers.sh grant <statedir> <bucket> <none|read|write|readwrite|s3:Act,...>
+#   servers.sh verify <statedir>            # raw-request smoke check (boto3)
+#   servers.sh stop <statedir>              # kill process group, remove data
+#   servers.sh stop-all <basedir>
+#
+# Every failure ends with one line "servers.sh: ..." on stderr and a non-zero
+# exit: a server that cannot be installed or started fails the run, it is
+# never skipped. Secrets go only into <statedir>/env (mode 0600) and to the
+# servers through environment variables, never to stdout/stderr.
+set -euo pipefail
+
+DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$DEPLOY_DIR/.." && pwd)
+CACHE=${PARTCOPY_CACHE:-$REPO_ROOT/.cache}
+BIN=$CACHE/bin
+TOOL=$DEPLOY_DIR/s3tool.py
+
+# Pinned versions: change them only together with a re-run of `verify`.
+MINIO_MODULE=github.com/minio/minio
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+# mc is only used for MinIO's admin API (users, IAM policies); its newest
+# module version builds with go 1.26.
+MC_MODULE=github.com/minio/mc
+MC_VERSION=v0.0.0-20250313080218-cf909e1063a9
+VGW_MODULE=github.com/versity/versitygw
+VGW_PKG=github.com/versity/versitygw/cmd/versitygw
+VGW_VERSION=v1.8.0
+
+START_TIMEOUT=${PARTCOPY_START_TIMEOUT:-60}
+REGION=us-east-1
+
+die() {
+	echo "servers.sh: $*" >&2
+	exit 1
+}
+
+usage() {
+	sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || die "$1 not found in PATH ($2)"
+}
+
+# ---------------------------------------------------------------- install --
+
+# built_version BINARY MODULE prints the module version BINARY was built from,
+# or nothing. It is how installs stay idempotent: the cached binary is reused
+# only when it is exactly the pinned version.
+built_version() {
+	[ -x "$1" ] || return 0
+	go version -m "$1" 2>/dev/null | awk -v m="$2" '$1 == "mod" && $2 == m { print $3 }'
+}
+
+# go_install NAME MODULE PKG VERSION builds PKG@VERSION into $BIN/NAME.
+go_install() {
+	local name=$1 module=$2 pkg=$3 version=$4
+	if [ "$(built_version "$BIN/$name" "$module")" = "$version" ]; then
+		echo "install: $name $version already in $BIN"
+		return 0
+	fi
+	need go "needed to build $name"
+	mkdir -p "$BIN" "$CACHE/logs"
+	local tmp log start
+	tmp=$(mktemp -d "$BIN/.install-$name.XXXXXX")
+	log=$CACHE/logs/install-$name.log
+	start=$(date +%s)
+	echo "install: building $pkg@$version (log: $log)"
+	if ! GOBIN=$tmp go install "$pkg@$version" >"$log" 2>&1; then
+		# go install refuses modules whose go.mod has replace/exclude
+		# directives; building inside the downloaded module keeps the exact
+		# pinned version and its own go.sum.
+		if grep -q "replace\|exclude" "$log"; then
+			echo "install: go install refused $name ($(tail -n1 "$log")); building inside the module"
+			local dir
+			dir=$(go mod download -json "$module@$version" 2>>"$log" |
+				python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') ||
+				{ rm -rf "$tmp"; die "install $name: go mod download $module@$version failed (see $log)"; }
+			local rel=${pkg#"$module"}
+			if ! (cd "$dir" && GOFLAGS="${GOFLAGS:-} -mod=mod" go build -o "$tmp/$name" ".$rel") >>"$log" 2>&1; then
+				rm -rf "$tmp"
+				die "install $name: build of $module@$version failed: $(tail -n1 "$log")"
+			fi
+		else
+			rm -rf "$tmp"
+			die "install $name: go install $pkg@$version failed: $(tail -n1 "$log")"
+		fi
+	fi
+	mv -f "$tmp/$name" "$BIN/$name"
+	rm -rf "$tmp"
+	[ "$(built_version "$BIN/$name" "$module")" = "$version" ] ||
+		die "install $name: built binary does not report $module $version"
+	echo "install: $name $version built in $(($(date +%s) - start))s"
+}
+
+install_moto() {
+	need python3 "moto runs on python3"
+	# moto is a Python package and the machine image ships it (moto_server,
+	# boto3); PyPI is not reachable from CI, so there is nothing to install.
+	command -v moto_server >/dev/null 2>&1 ||
+		die "install moto: moto_server not found in PATH (moto[server] must be installed for python3)"
+	python3 -c 'import boto3, moto' 2>/dev/null || die "install moto: python3 cannot import boto3 and moto"
+	echo "install: moto $(python3 -c 'import moto; print(moto.__version__)') present"
+}
+
+install_one() {
+	case "$1" in
+	minio)
+		go_install minio "$MINIO_MODULE" "$MINIO_MODULE" "$MINIO_VERSION"
+		go_install mc "$MC_MODULE" "$MC_MODULE" "$MC_VERSION"
+		;;
+	versitygw) go_install versitygw "$VGW_MODULE" "$VGW_PKG" "$VGW_VERSION" ;;
+	moto) install_moto ;;
+	*) die "unknown server '$1' (want minio, versitygw, moto or all)" ;;
+	esac
+}
+
+cmd_install() {
+	[ $# -eq 1 ] || usage
+	if [ "$1" = all ]; then
+		# MinIO first: it is by far the slowest build.
+		install_one minio
+		install_one versitygw
+		install_one moto
+	else
+		install_one "$1"
+	fi
+}
+
+# ------------------------------------------------------------ state files --
+
+# free_port prints a TCP port that was free on 127.0.0.1 a moment ago.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# rand_key N prints N random alphanumeric characters (access keys, secrets).
+rand_key() {
+	python3 -c 'import secrets, string, sys
+a = string.ascii_letters + string.digits
+print("".join(secrets.choice(a) for _ in range(int(sys.argv[1]))))' "$1"
+}
+
+# envset FILE KEY VALUE appends a sourceable `export KEY=VALUE` line.
+envset() {
+	printf 'export %s=%q\n' "$2" "$3" >>"$1"
+}
+
+# envget STATEDIR KEY prints KEY from <statedir>/env (or env.tmp during start).
+envget() {
+	local f=$1/env
+	[ -f "$f" ] || f=$1/env.tmp
+	[ -f "$f" ] || die "no env file in $1 (is the server started?)"
+	(
+		set +u
+		# shellcheck disable=SC1090
+		. "$f"
+		printf '%s' "${!2:-}"
+	)
+}
+
+abs_dir() {
+	mkdir -p "$1"
+	(cd "$1" && pwd)
+}
+
+pid_alive() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null
+}
+
+# launch STATEDIR CMD... starts CMD in its own session (so its process group
+# can be killed as a whole by stop) with output to <statedir>/server.log.
+launch() {
+	local statedir=$1
+	shift
+	need setsid "util-linux"
+	echo "=== $(date -u +%FT%TZ) start: $1" >>"$statedir/server.log"
+	# Non-interactive bash does not make background jobs group leaders, so
+	# setsid execs in place and $! is the server's pid and process group.
+	setsid "$@" >>"$statedir/server.log" 2>&1 </dev/null &
+	local pid=$!
+	echo "$pid" >"$statedir/pid"
+	LAUNCHED_PID=$pid
+}
+
+# wait_healthy STATEDIR NAME CHECK-CMD... polls CHECK-CMD until it succeeds,
+# failing as soon as the server process is gone or START_TIMEOUT passes.
+wait_healthy() {
+	local statedir=$1 name=$2
+	shift 2
+	local pid deadline
+	pid=$(cat "$statedir/pid")
+	deadline=$(($(date +%s) + START_TIMEOUT))
+	while :; do
+		if ! pid_alive "$pid"; then
+			fail_start "$statedir" "$name exited during startup: $(last_log_line "$statedir")"
+		fi
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			fail_start "$statedir" "$name not healthy after ${START_TIMEOUT}s: $(last_log_line "$statedir")"
+		fi
+		sleep 0.5
+	done
+}
+
+last_log_line() {
+	grep -v '^\s*$' "$1/server.log" 2>/dev/null | tail -n1 | cut -c1-200
+}
+
+# fail_start kills what start launched, keeps server.log, and dies.
+fail_start() {
+	local statedir=$1
+	shift
+	stop_quiet "$statedir" || true
+	die "$*"
+}
+
+# ------------------------------------------------------------------ start --
+
+cmd_start() {
+	[ $# -eq 2 ] || usage
+	local server=$1 statedir
+	statedir=$(abs_dir "$2")
+	need python3 "setup and health checks"
+	if [ -f "$statedir/pid" ] && pid_alive "$(cat "$statedir/pid")"; then
+		die "a server is already running for $statedir (pid $(cat "$statedir/pid")); stop it first"
+	fi
+	rm -f "$statedir/env" "$statedir/env.tmp" "$statedir/pid"
+	mkdir -p "$statedir/data"
+	local envtmp=$statedir/env.tmp
+	(
+		umask 077
+		: >"$envtmp"
+	)
+	case "$server" in
+	minio) start_minio "$statedir" ;;
+	versitygw) start_versitygw "$statedir" ;;
+	moto) start_moto "$statedir" ;;
+	*) die "unknown server '$server' (want minio, versitygw or moto)" ;;
+	esac
+	envset "$envtmp" PARTCOPY_DATA_DIR "$statedir/data"
+	envset "$envtmp" PARTCOPY_STATE_DIR "$statedir"
+	envset "$envtmp" PARTCOPY_ALT_GRANT_CMD "$DEPLOY_DIR/servers.sh grant $statedir"
+	# The env file appears only once the server is fully set up, so a
+	# half-started server never leaves credentials that look usable.
+	mv -f "$envtmp" "$statedir/env"
+	echo "start: $server ready at $(envget "$statedir" PARTCOPY_ENDPOINT) (env: $statedir/env)"
+}
+
+start_minio() {
+	local statedir=$1 envtmp=$1/env.tmp
+	local minio=$BIN/minio mc=$BIN/mc
+	[ "$(built_version "$minio" "$MINIO_MODULE")" = "$MINIO_VERSION" ] ||
+		die "minio $MINIO_VERSION is not installed in $BIN (run: $0 install minio)"
+	[ "$(built_version "$mc" "$MC_MODULE")" = "$MC_VERSION" ] ||
+		die "mc $MC_VERSION is not installed in $BIN (run: $0 install minio)"
+	need openssl "MinIO needs a TLS certificate for SSE-C"
+	local port console
+	port=$(free_port)
+	console=$(free_port)
+
+	# MinIO refuses SSE-C over plain HTTP, so it gets a self-signed cert for
+	# both names a client may use; the cert is its own CA.
+	local certs=$statedir/certs
+	rm -rf "$certs"
+	mkdir -p "$certs/CAs"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-days 7 -subj "/CN=127.0.0.1" \
+		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-keyout "$certs/private.key" -out "$certs/public.crt" >/dev/null 2>&1 ||
+		die "minio: openssl could not make a self-signed certificate"
+	local ca=$statedir/ca.crt
+	cp "$certs/public.crt" "$ca"
+
+	local main_key main_secret alt_key alt_secret kms_b64
+	main_key=main$(rand_key 12)
+	main_secret=$(rand_key 40)
+	alt_key=alt$(rand_key 13)
+	alt_secret=$(rand_key 40)
+	kms_b64=$(openssl rand -base64 32)
+	local kms_id=partcopy-key
+
+	launch "$statedir" env \
+		MINIO_ROOT_USER="$main_key" MINIO_ROOT_PASSWORD="$main_secret" \
+		MINIO_KMS_SECRET_KEY="$kms_id:$kms_b64" \
+		MINIO_SITE_REGION="$REGION" MINIO_BROWSER=off MINIO_UPDATE=off \
+		MINIO_CI_CD=1 \
+		"$minio" server --quiet --address "127.0.0.1:$port" \
+		--console-address "127.0.0.1:$console" \
+		--certs-dir "$certs" "$statedir/data"
+	local endpoint=https://127.0.0.1:$port
+	wait_healthy "$statedir" minio curl -fsS --max-time 2 --cacert "$ca" "$endpoint/minio/health/live"
+	wait_healthy "$statedir" minio curl -fsS --max-time 2 --cacert "$ca" "$endpoint/minio/health/ready"
+
+	envset "$envtmp" PARTCOPY_SERVER_NAME minio
+	envset "$envtmp" PARTCOPY_SERVER_VERSION "$MINIO_MODULE@$MINIO_VERSION"
+	envset "$envtmp" PARTCOPY_ENDPOINT "$endpoint"
+	envset "$envtmp" PARTCOPY_REGION "$REGION"
+	envset "$envtmp" PARTCOPY_CA_CERT "$ca"
+	envset "$envtmp" PARTCOPY_ACCESS_KEY "$main_key"
+	envset "$envtmp" PARTCOPY_SECRET_KEY "$main_secret"
+	envset "$envtmp" PARTCOPY_ALT_ACCESS_KEY "$alt_key"
+	envset "$envtmp" PARTCOPY_ALT_SECRET_KEY "$alt_secret"
+	# MinIO evaluates bucket policies only for anonymous requests; a signed
+	# request is judged by the user's IAM policies alone. So this principal
+	# is accepted in a bucket policy but grants nothing: use the grant command.
+	envset "$envtmp" PARTCOPY_ALT_PRINCIPAL "arn:aws:iam:::user/$alt_key"
+	envset "$envtmp" PARTCOPY_ALT_GRANT_MODE minio-iam-policy
+	envset "$envtmp" PARTCOPY_KMS_KEY_ID "$kms_id"
+	envset "$envtmp" PARTCOPY_MC_CONFIG_DIR "$statedir/mc"
+
+	# mc trusts the self-signed cert through its config dir; the alias comes
+	# from MC_HOST_* in the environment so no secret is on a command line.
+	mkdir -p "$statedir/mc/certs/CAs"
+	cp "$ca" "$statedir/mc/certs/CAs/partcopy.crt"
+	local out
+	if ! out=$(MC_HOST_pc="https://$main_key:$main_secret@127.0.0.1:$port" \
+		"$mc" --config-dir "$statedir/mc" --no-color --quiet \
+		admin user add pc "$alt_key" "$alt_secret" 2>&1); then
+		fail_start "$statedir" "minio: mc admin user add failed: $(echo "$out" | tail -n1 | cut -c1-200)"
+	fi
+	# A new MinIO user has no policy, hence no rights at all: what the
+	# suite's alt principal needs by default.
+	python3 "$TOOL" assume-role "$statedir" ||
+		fail_start "$statedir" "minio: STS AssumeRole for temporary credentials failed"
+}
+
+start_versitygw() {
+	local statedir=$1 envtmp=$1/env.tmp
+	local vgw=$BIN/versitygw
+	[ "$(built_version "$vgw" "$VGW_MODULE")" = "$VGW_VERSION" ] ||
+		die "versitygw $VGW_VERSION is not installed in $BIN (run: $0 install versitygw)"
+	local port
+	port=$(free_port)
+	local main_key main_secret alt_key alt_secret
+	main_key=main$(rand_key 12)
+	main_secret=$(rand_key 40)
+	alt_key=alt$(rand_key 13)
+	alt_secret=$(rand_key 40)
+	local data=$statedir/data
+	mkdir -p "$data/buckets" "$data/versions" "$data/iam"
+
+	# Root credentials come from the environment (ROOT_ACCESS_KEY/...), not
+	# flags, so they are not visible in ps. --iam-dir keeps users in a local
+	# JSON store; the admin API is served on the S3 port.
+	launch "$statedir" env \
+		ROOT_ACCESS_KEY="$main_key" ROOT_SECRET_KEY="$main_secret" \
+		"$vgw" --port "127.0.0.1:$port" --region "$REGION" \
+		--iam-dir "$data/iam" --health /health --quiet \
+		posix --versioning-dir "$data/versions" "$data/buckets"
+	local endpoint=http://127.0.0.1:$port
+	wait_healthy "$statedir" versitygw curl -fsS --max-time 2 "$endpoint/health"
+
+	local out
+	if ! out=$(ADMIN_ACCESS_KEY="$main_key" ADMIN_SECRET_KEY="$main_secret" \
+		"$vgw" admin --endpoint-url "$endpoint" --region "$REGION" \
+		create-user --access "$alt_key" --secret "$alt_secret" --role user 2>&1); then
+		fail_start "$statedir" "versitygw: admin create-user failed: $(echo "$out" | tail -n1 | cut -c1-200)"
+	fi
+
+	envset "$envtmp" PARTCOPY_SERVER_NAME versitygw
+	envset "$envtmp" PARTCOPY_SERVER_VERSION "$VGW_MODULE@$VGW_VERSION"
+	envset "$envtmp" PARTCOPY_ENDPOINT "$endpoint"
+	envset "$envtmp" PARTCOPY_REGION "$REGION"
+	envset "$envtmp" PARTCOPY_ACCESS_KEY "$main_key"
+	envset "$envtmp" PARTCOPY_SECRET_KEY "$main_secret"
+	envset "$envtmp" PARTCOPY_ALT_ACCESS_KEY "$alt_key"
+	envset "$envtmp" PARTCOPY_ALT_SECRET_KEY "$alt_secret"
+	# With --iam-dir accounts have no ARN: a bucket policy names a user by
+	# its access key id (auth/bucket_policy_principals.go, matchFor).
+	envset "$envtmp" PARTCOPY_ALT_PRINCIPAL "$alt_key"
+	envset "$envtmp" PARTCOPY_ALT_GRANT_MODE bucket-policy
+}
+
+start_moto() {
+	local statedir=$1 envtmp=$1/env.tmp
+	need moto_server "run: $0 install moto"
+	local port
+	port=$(free_port)
+	# s3tool.py moto-setup makes exactly this many unauthenticated IAM calls
+	# (users, keys, policies, role); from the next request on moto checks
+	# every signature and IAM policy. s3tool.py checks that it really does.
+	local setup_actions
+	setup_actions=$(python3 "$TOOL" moto-setup-count)
+	# moto keeps objects in memory, spilling bodies over ~5 MiB to temporary
+	# files: TMPDIR puts those in the data dir that stop removes.
+	launch "$statedir" env INITIAL_NO_AUTH_ACTION_COUNT="$setup_actions" \
+		TMPDIR="$statedir/data" \
+		moto_server -H 127.0.0.1 -p "$port"
+	local endpoint=http://127.0.0.1:$port
+	# /moto-api/ is moto's own dashboard: it does not count as an action.
+	wait_healthy "$statedir" moto curl -fsS --max-time 2 -o /dev/null "$endpoint/moto-api/"
+	envset "$envtmp" PARTCOPY_SERVER_NAME moto
+	envset "$envtmp" PARTCOPY_SERVER_VERSION "moto@$(python3 -c 'import moto; print(moto.__version__)')"
+	envset "$envtmp" PARTCOPY_ENDPOINT "$endpoint"
+	envset "$envtmp" PARTCOPY_REGION "$REGION"
+	envset "$envtmp" PARTCOPY_ALT_GRANT_MODE iam-user-policy
+	python3 "$TOOL" moto-setup "$statedir" ||
+		fail_start "$statedir" "moto: IAM setup or auth check failed"
+}
+
+# ------------------------------------------------------------------- stop --
+
+# stop_quiet STATEDIR kills the server's process group (TERM, then KILL after
+# 10 s) and removes its data dir. server.log is kept for post-mortems.
+stop_quiet() {
+	local statedir=$1 pid=""
+	[ -f "$statedir/pid" ] && pid=$(cat "$statedir/pid")
+	if [ -n "$pid" ]; then
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+		local i
+		for i in $(seq 1 100); do
+			pgrp_alive "$pid" || break
+			sleep 0.1
+		done
+		if pgrp_alive "$pid"; then
+			kill -KILL -- "-$pid" 2>/dev/null || true
+			sleep 0.5
+		fi
+		pgrp_alive "$pid" && return 1
+	fi
+	rm -f "$statedir/pid" "$statedir/env" "$statedir/env.tmp" "$statedir/alt-grants.json"
+	rm -rf "$statedir/data" "$statedir/certs" "$statedir/mc" "$statedir/ca.crt"
+	return 0
+}
+
+# pgrp_alive PGID: does any process of the group still exist?
+pgrp_alive() {
+	kill -0 -- "-$1" 2>/dev/null
+}
+
+cmd_stop() {
+	[ $# -eq 1 ] || usage
+	[ -d "$1" ] || die "no such state dir: $1"
+	local statedir
+	statedir=$(abs_dir "$1")
+	local pid=""
+	[ -f "$statedir/pid" ] && pid=$(cat "$statedir/pid")
+	stop_quiet "$statedir" || die "process group $pid survived SIGKILL"
+	[ ! -e "$statedir/data" ] || die "could not remove $statedir/data"
+	echo "stop: ${pid:+pid $pid stopped, }data removed from $statedir"
+}
+
+# -------------------------------------------------------------- the rest --
+
+SERVERS=(minio versitygw moto)
+
+cmd_start_all() {
+	[ $# -eq 1 ] || usage
+	local base s
+	base=$(abs_dir "$1")
+	for s in "${SERVERS[@]}"; do
+		if ! (cmd_start "$s" "$base/$s"); then
+			# Leave nothing running behind a failed start-all.
+			for t in "${SERVERS[@]}"; do stop_quiet "$base/$t" 2>/dev/null || true; done
+			die "start-all: $s failed to start (log: $base/$s/server.log)"
+		fi
+	done
+}
+
+cmd_stop_all() {
+	[ $# -eq 1 ] || usage
+	local s rc=0
+	for s in "${SERVERS[@]}"; do
+		[ -d "$1/$s" ] || continue
+		(cmd_stop "$1/$s") || rc=1
+	done
+	return $rc
+}
+
+cmd_env() {
+	[ $# -eq 1 ] || usage
+	[ -f "$1/env" ] || die "no env file in $1 (is the server started?)"
+	cat "$1/env"
+}
+
+main() {
+	[ $# -ge 1 ] || usage
+	local cmd=$1
+	shift
+	case "$cmd" in
+	install) cmd_install "$@" ;;
+	start) cmd_start "$@" ;;
+	start-all) cmd_start_all "$@" ;;
+	stop) cmd_stop "$@" ;;
+	stop-all) cmd_stop_all "$@" ;;
+	env) cmd_env "$@" ;;
+	grant)
+		[ $# -eq 3 ] || usage
+		[ -f "$1/env" ] || die "no env file in $1 (is the server started?)"
+		python3 "$TOOL" grant "$@"
+		;;
+	verify)
+		[ $# -eq 1 ] || usage
+		[ -f "$1/env" ] || die "no env file in $1 (is the server started?)"
+		python3 "$TOOL" verify "$1"
+		;;
+	-h | --help | help) usage ;;
+	*) usage ;;
+	esac
+}
+
+main "$@"
