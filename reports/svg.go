@@ -105,6 +105,8 @@ func percentileLabel(d int) string {
 		return "0%"
 	case 1:
 		return "90%"
+	case 2:
+		return "99%"
 	}
 	return "99." + strings.Repeat("9", d-2) + "%"
 }
