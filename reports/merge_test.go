@@ -22,9 +22,9 @@ func TestMerge(t *testing.T) {
 		Implementation: &Implementation{Name: "minio"},
 		SuiteFailures:  []string{"AfterSuite: cleanup failed"},
 		Specs: []SpecResult{
-			{Name: "y", Clauses: []string{"D03"}, State: StatePassed},                 // skipped in a, ran here
+			{Name: "y", Clauses: []string{"D03"}, State: StatePassed},                  // skipped in a, ran here
 			{Name: "z", Clauses: []string{"D05"}, State: StateFailed, Message: "boom"}, // failure wins
-			{Name: "w", Clauses: []string{"D12"}, State: StateSkipped},                // unsupported beats skipped
+			{Name: "w", Clauses: []string{"D12"}, State: StateSkipped},                 // unsupported beats skipped
 			{Name: "s", Clauses: []string{"S01"}, State: StatePassed},
 		}}
 	m, err := Merge(a, b)
