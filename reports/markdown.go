@@ -28,7 +28,8 @@ func exchangeExcerpt(records []json.RawMessage, max, width int) string {
 			line = buf.String()
 		}
 		b.WriteString(truncate(line, width))
-		b.WriteByte('\n')
+		// A blank line between records: they are long and wrap.
+		b.WriteString("\n\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -13,7 +13,7 @@ import (
 
 const (
 	plotW, plotH                        = 760, 400
-	marginL, marginR, marginT, marginB  = 70, 20, 44, 56
+	marginL, marginR, marginT, marginB  = 70, 32, 44, 56
 	innerW                              = plotW - marginL - marginR
 	innerH                              = plotH - marginT - marginB
 	colorTotal, colorUncorr, colorTTFB  = "#0969da", "#bc4c00", "#1a7f37"
@@ -226,20 +226,32 @@ func drawPlot(p plotSpec) string {
 	if drawn == 0 && p.empty != "" {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" fill="#6e7781">%s</text>`+"\n", marginL+innerW/2, marginT+innerH/2, esc(p.empty))
 	}
-	// Legend, top left inside the plot (curves rise to the right).
-	ly := marginT + 14
+	// Legend in one row in the top margin, right-aligned, so it never hides
+	// a line (throughput runs along the top of its plot).
+	type entry struct {
+		s series
+		w int
+	}
+	var entries []entry
+	width := 0
 	for _, s := range p.series {
 		if len(s.points) == 0 {
 			continue
 		}
+		// Helvetica at 12px averages under 7px a character.
+		w := 34 + 7*len([]rune(s.name)) + 14
+		entries = append(entries, entry{s, w})
+		width += w
+	}
+	lx := plotW - marginR - width
+	for _, e := range entries {
 		dash := ""
-		if s.dash != "" {
-			dash = fmt.Sprintf(` stroke-dasharray="%s"`, s.dash)
+		if e.s.dash != "" {
+			dash = fmt.Sprintf(` stroke-dasharray="%s"`, e.s.dash)
 		}
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="150" height="18" fill="#ffffff" fill-opacity="0.85"/>`+"\n", marginL+8, ly-13)
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>`+"\n", marginL+12, ly-4, marginL+40, ly-4, s.color, dash)
-		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`+"\n", marginL+46, ly, esc(s.name))
-		ly += 18
+		fmt.Fprintf(&b, `<line x1="%d" y1="20" x2="%d" y2="20" stroke="%s" stroke-width="2"%s/>`+"\n", lx, lx+28, e.s.color, dash)
+		fmt.Fprintf(&b, `<text x="%d" y="24">%s</text>`+"\n", lx+34, esc(e.s.name))
+		lx += e.w
 	}
 	b.WriteString("</svg>\n")
 	return b.String()
