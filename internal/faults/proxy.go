@@ -283,9 +283,12 @@ func (p *Proxy) upstreamURL(r *http.Request) *url.URL {
 	}
 	path, query, hasQuery := strings.Cut(uri, "?")
 	if strings.HasPrefix(path, "//") {
-		// Opaque starting with "//" is taken for an authority; the
-		// absolute form carries such a path unchanged.
-		u.Opaque = "//" + p.target.Host + path
+		// An Opaque starting with "//" would be sent in absolute form,
+		// whose authority overrides the Host header at the target. Use
+		// Path/RawPath instead: net/http sends RawPath verbatim whenever it
+		// is a valid encoding of Path, which a request line always is.
+		u.Path, _ = url.PathUnescape(path)
+		u.RawPath = path
 	} else {
 		u.Opaque = path
 	}
