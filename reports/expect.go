@@ -256,9 +256,6 @@ func verdictCell(v Verdict) string {
 	}
 }
 
-func mdCell(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", "\\|"), "\n", " ")
-}
 
 func uniq(ss []string) []string {
 	seen := map[string]bool{}
