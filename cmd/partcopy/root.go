@@ -10,6 +10,14 @@ var subcommands []func() *cobra.Command
 
 func register(f func() *cobra.Command) { subcommands = append(subcommands, f) }
 
+// children lists sub-subcommands registered from other files, by parent
+// name, so that a command's children can live in files of their own.
+var children = map[string][]func() *cobra.Command{}
+
+func registerChild(parent string, f func() *cobra.Command) {
+	children[parent] = append(children[parent], f)
+}
+
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "partcopy",
@@ -38,7 +46,11 @@ tripped), 2 usage/config/connection error, 130 interrupted.`,
 		return usageError("%v (see '%s --help')", err, c.CommandPath())
 	})
 	for _, f := range subcommands {
-		root.AddCommand(f())
+		c := f()
+		for _, cf := range children[c.Name()] {
+			c.AddCommand(cf())
+		}
+		root.AddCommand(c)
 	}
 	return root
 }
