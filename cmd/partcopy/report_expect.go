@@ -94,8 +94,8 @@ report and writes the reason.`,
 func newReportMatrixCmd() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
-		Use:   "matrix EXPECTED.json...",
-		Short: "Render the clause x server compatibility matrix (docs/compatibility.md)",
+		Use:     "matrix EXPECTED.json...",
+		Short:   "Render the clause x server compatibility matrix (docs/compatibility.md)",
 		Example: `  partcopy report matrix testdata/expected/*.json --out docs/compatibility.md`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
