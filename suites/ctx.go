@@ -108,7 +108,7 @@ func (sc *Ctx) endSpec(failed bool) {
 	sc.mu.Lock()
 	recs := append([]s3call.Record(nil), sc.records...)
 	sc.mu.Unlock()
-	AddReportEntry(EntryExchange, s3call.RecordsJSON(recs))
+	AddReportEntry(EntryExchange, s3call.RecordsJSON(recs), ReportEntryVisibilityNever)
 }
 
 // AddSecret registers a value (an SSE-C key) that must be redacted from
@@ -146,7 +146,7 @@ func (sc *Ctx) Observed(ex *s3call.Exchange) {
 	if ex == nil {
 		return
 	}
-	AddReportEntry(EntryObserved, fmt.Sprintf("status=%d code=%s", ex.Status, s3call.ErrorCode(ex)))
+	AddReportEntry(EntryObserved, fmt.Sprintf("status=%d code=%s", ex.Status, s3call.ErrorCode(ex)), ReportEntryVisibilityFailureOrVerbose)
 }
 
 // Name returns a unique lower-case name with prefix kind, safe for buckets
