@@ -135,8 +135,11 @@ func Outcome200(ex *Exchange, err error, root string) Outcome {
 		return Outcome{Kind: KindTransport, Detail: d}
 	}
 	o := Outcome{Status: ex.Status}
-	body := ex.Body
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	// A UTF-8 byte order mark may precede an XML document.
+	body := bytes.TrimPrefix(ex.Body, utf8BOM)
+	trimmed := bytes.TrimLeft(body, xmlSpace)
+	// S06: whitespace before the declaration is not well-formed XML; the
+	// verdict is still read from what follows, the deviation is flagged.
 	o.WhitespaceBeforeDecl = len(trimmed) != len(body) && bytes.HasPrefix(trimmed, []byte("<?xml"))
 	doc, perr := parseDoc(trimmed)
 	if ex.Status != 200 {
@@ -154,28 +157,44 @@ func Outcome200(ex *Exchange, err error, root string) Outcome {
 	case len(trimmed) == 0:
 		o.Kind, o.Detail = KindEmpty200, "200 with an empty body carries no ETag"
 	case doc.root == "Error":
-		// An <Error> inside a 200 is a failure even if it was cut short.
+		// D02: an <Error> inside a 200 is a failure even if it was cut short.
 		o.Kind, o.Code, o.Message = KindErrorIn200, doc.code, doc.message
 		o.Detail = "200 whose body is an S3 Error"
 	case ex.BodyErr != nil:
 		o.Kind, o.Detail = KindTruncated200, "body broke off: "+ex.BodyErr.Error()
+	case errors.Is(perr, io.ErrUnexpectedEOF):
+		// The body is a prefix of a well-formed document: it was cut short
+		// (S06: possibly right after the early declaration).
+		switch {
+		case ex.BodyCapped:
+			o.Detail = fmt.Sprintf("body longer than the %d bytes kept (the body cap); the kept part ends before the document does", len(ex.Body))
+		case doc.root == "":
+			o.Detail = "body ends before the root element"
+		default:
+			o.Detail = "body ends before </" + doc.root + ">"
+		}
+		o.Kind = KindTruncated200
 	case perr != nil && doc.root == "":
 		o.Kind, o.Detail = KindMalformed200, "body is not XML: "+perr.Error()
-	case perr != nil && errors.Is(perr, io.ErrUnexpectedEOF):
-		o.Kind, o.Detail = KindTruncated200, "body ends before </"+doc.root+">"
 	case perr != nil:
 		o.Kind, o.Detail = KindMalformed200, "body is not well-formed XML: "+perr.Error()
 	case doc.root != root:
 		o.Kind, o.Detail = KindUnexpectedRoot200, fmt.Sprintf("root element <%s>, want <%s>", doc.root, root)
-	case strings.TrimSpace(doc.etag) == "" || strings.Trim(strings.TrimSpace(doc.etag), `"`) == "":
+	case strings.Trim(strings.TrimSpace(doc.etag), `"`) == "":
 		o.Kind, o.Detail = KindNoETag200, "<"+root+"> without an ETag"
-		o.LastModified = doc.lastModified
+		o.LastModified = strings.TrimSpace(doc.lastModified)
 	default:
 		o.OK, o.Kind = true, KindOK
 		o.ETag, o.LastModified = strings.TrimSpace(doc.etag), strings.TrimSpace(doc.lastModified)
 	}
 	return o
 }
+
+// xmlSpace is XML's white space (the S production); other Unicode spaces
+// are text.
+const xmlSpace = " \t\r\n"
+
+var utf8BOM = []byte("\xEF\xBB\xBF")
 
 // doc is what parseDoc reads from a response body.
 type doc struct {
@@ -187,39 +206,45 @@ type doc struct {
 
 // parseDoc reads a whole XML document: the root element's name and the
 // direct children the rule needs. It returns io.ErrUnexpectedEOF when the
-// document ends before the root closes.
+// input is a prefix of a document that ends before the root element closes
+// (or before it opens), and another error when the input is not, or not
+// only, one well-formed document: text outside the root, a second root,
+// a misplaced declaration, a syntax error.
 func parseDoc(b []byte) (doc, error) {
 	var d doc
-	if len(b) == 0 {
-		return d, io.ErrUnexpectedEOF
-	}
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	dec.Strict = true
 	depth := 0
+	closed := false // the root element has ended
+	first := true   // the next token is the first of the input
 	var field *string
 	var text strings.Builder
-	for {
+	for ; ; first = false {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			if depth > 0 || d.root == "" {
+			if !closed {
 				return d, io.ErrUnexpectedEOF
 			}
 			return d, nil
 		}
 		if err != nil {
-			if depth > 0 && strings.Contains(err.Error(), "unexpected EOF") {
+			if closed {
+				return d, fmt.Errorf("content after the root element: %w", err)
+			}
+			var se *xml.SyntaxError
+			if errors.As(err, &se) && se.Msg == "unexpected EOF" {
 				return d, io.ErrUnexpectedEOF
 			}
 			return d, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if closed {
+				return d, errors.New("more than one root element")
+			}
 			depth++
 			switch {
 			case depth == 1:
-				if d.root != "" {
-					return d, errors.New("more than one root element")
-				}
 				d.root = t.Name.Local
 			case depth == 2:
 				field = nil
@@ -236,7 +261,12 @@ func parseDoc(b []byte) (doc, error) {
 				text.Reset()
 			}
 		case xml.CharData:
-			if depth == 2 && field != nil {
+			switch {
+			case depth == 0 && len(bytes.Trim(t, xmlSpace)) != 0 && closed:
+				return d, errors.New("content after the root element")
+			case depth == 0 && len(bytes.Trim(t, xmlSpace)) != 0:
+				return d, errors.New("text before the root element")
+			case depth == 2 && field != nil:
 				text.Write(t)
 			}
 		case xml.EndElement:
@@ -245,13 +275,17 @@ func parseDoc(b []byte) (doc, error) {
 				field = nil
 			}
 			depth--
-		}
-		if depth == 0 && d.root != "" {
-			// Only whitespace may follow the root element.
-			if len(bytes.TrimSpace(b[dec.InputOffset():])) != 0 {
-				return d, errors.New("content after the root element")
+			if depth == 0 {
+				closed = true
 			}
-			return d, nil
+		case xml.ProcInst:
+			if strings.EqualFold(t.Target, "xml") && !first {
+				return d, errors.New("XML declaration not at the start of the body")
+			}
+		case xml.Directive:
+			if depth > 0 || closed {
+				return d, errors.New("markup declaration outside the prolog")
+			}
 		}
 	}
 }
