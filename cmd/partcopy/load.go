@@ -1,13 +1,268 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/load"
+	"github.com/partcopy/partcopy/reports"
+)
+
+type loadOptions struct {
+	ep            endpointFlags
+	duration      time.Duration
+	concurrency   int
+	rate          float64
+	maxInFlight   int
+	sourceSize    string
+	partSize      string
+	sources       int
+	ssec          string
+	completeEvery int
+	out           string
+	bucketPrefix  string
+	drain         time.Duration
+	every         time.Duration
+}
 
 func init() {
 	register(func() *cobra.Command {
-		return &cobra.Command{
+		o := &loadOptions{}
+		cmd := &cobra.Command{
 			Use:   "load",
-			Short: "load (not built yet)",
-			RunE:  notBuilt("load"),
+			Short: "Measure UploadPartCopy throughput and latency under load",
+			Long: `load sends UploadPartCopy requests to an S3 endpoint for --duration and measures
+them: latency to the response headers and to the final body byte, copies and
+bytes per second, and failures. A copy answered 200 whose body carries no ETag
+is a failed copy (D02), counted by its kind.
+
+Two load models:
+  --concurrency N  closed loop: N workers send copies back to back.
+  --rate R         open loop: R copies per second, each with an intended start
+                   time; latency runs from that time even when the endpoint made
+                   the generator wait (coordinated omission corrected, as wrk2
+                   does), and the figure from the actual send is kept beside it
+                   as "uncorrected". At most --max-in-flight copies run at once;
+                   copies that start late are counted.
+With neither, it runs closed loop with 4 workers.
+
+Setup (not measured) creates a bucket named --bucket-prefix-<random> and the
+source objects. Copies go to multipart uploads, part numbers cycling through
+1..10000 (one copy in four overwrites a part, D03); every --complete-every
+copies an upload is completed (or aborted when its parts are under 5 MiB) and
+replaced. Everything is deleted at the end, and on Ctrl-C (a second Ctrl-C
+quits at once, leaving the bucket behind).
+
+Without --endpoint (and without AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL) it starts
+the embedded reference endpoint in process and loads that.
+
+Writes into --out: load.json (schema partcopy/load/v1), load.md, load.html,
+latency.svg, throughput.svg, load.csv (one row per second), latency.hlog
+(HdrHistogram interval log, tags total and ttfb, values in ns), latency.hgrm,
+latency-ttfb.hgrm and latency-uncorrected.hgrm (percentile distributions in
+HdrHistogram's text format, ms). Compare two runs with 'partcopy report compare'.
+
+Exit codes: 0 the run completed; 1 not a single copy succeeded; 2 usage,
+config or connection error; 130 interrupted (partial results still written).`,
+			Example: `  # 30 s closed loop against the embedded endpoint
+  partcopy load --concurrency 16 --duration 30s
+
+  # 200 copies/s of 8 MiB ranges from a 64 MiB source, SSE-C on both sides
+  partcopy load --endpoint https://127.0.0.1:9000 --ca-cert ca.pem \
+      --access-key AK --secret-key SK --rate 200 --duration 5m \
+      --source-size 64MiB --part-size 8MiB --ssec both
+
+  # gate a release on the latency of the previous run
+  partcopy load --endpoint http://127.0.0.1:9000 --rate 100 --duration 1m --out new
+  partcopy report compare old/load.json new/load.json`,
+			Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				return runLoad(cmd, o)
+			},
 		}
+		fs := cmd.Flags()
+		o.ep.add(fs)
+		fs.StringVar(&o.ep.token, "session-token", "", "session token of temporary credentials, sent as x-amz-security-token (default: AWS_SESSION_TOKEN)")
+		fs.DurationVar(&o.duration, "duration", 30*time.Second, "how long to send copies")
+		fs.IntVar(&o.concurrency, "concurrency", 0, "closed loop: number of workers sending copies back to back")
+		fs.Float64Var(&o.rate, "rate", 0, "open loop: copies per second, latency from each copy's intended start")
+		fs.IntVar(&o.maxInFlight, "max-in-flight", load.DefaultMaxInFlight, "open loop: most copies in flight at once")
+		fs.StringVar(&o.sourceSize, "source-size", "8MiB", "size of each source object, e.g. 8MiB, 1GiB, or bytes")
+		fs.StringVar(&o.partSize, "part-size", "", "size of each copied part (<= source size; smaller copies ranges); default: the whole source")
+		fs.IntVar(&o.sources, "sources", 1, "number of source objects")
+		fs.StringVar(&o.ssec, "ssec", "none", "SSE-C: none, source (D10), dest (D09) or both")
+		fs.IntVar(&o.completeEvery, "complete-every", 100, "copies per multipart upload before it is completed or aborted and replaced")
+		fs.StringVar(&o.out, "out", "./partcopy-report", "directory for the results")
+		fs.StringVar(&o.bucketPrefix, "bucket-prefix", "partcopy-load", "prefix of the run's bucket name")
+		fs.DurationVar(&o.drain, "drain", load.DefaultDrain, "how long copies still in flight at the end may take before they are cancelled")
+		fs.DurationVar(&o.every, "progress-every", 5*time.Second, "period of the progress lines when the output is not a terminal")
+		return cmd
 	})
+}
+
+// loadConfig turns the flags into the attack configuration and workload.
+func loadConfig(cmd *cobra.Command, o *loadOptions) (load.Config, load.Workload, error) {
+	fs := cmd.Flags()
+	var cfg load.Config
+	var w load.Workload
+	if fs.Changed("concurrency") && fs.Changed("rate") {
+		return cfg, w, usageError("--concurrency (closed loop) and --rate (open loop) exclude each other: give one")
+	}
+	if o.concurrency < 0 || o.rate < 0 || o.maxInFlight < 1 {
+		return cfg, w, usageError("--concurrency and --rate must be positive, --max-in-flight at least 1")
+	}
+	if fs.Changed("concurrency") && o.concurrency == 0 || fs.Changed("rate") && o.rate == 0 {
+		return cfg, w, usageError("--concurrency and --rate must be > 0")
+	}
+	if fs.Changed("max-in-flight") && !fs.Changed("rate") {
+		return cfg, w, usageError("--max-in-flight bounds the open loop: it needs --rate")
+	}
+	if o.duration <= 0 {
+		return cfg, w, usageError("--duration must be > 0")
+	}
+	cfg = load.Config{Duration: o.duration, Rate: o.rate, Concurrency: o.concurrency, MaxInFlight: o.maxInFlight, Drain: o.drain}
+	if cfg.Rate == 0 && cfg.Concurrency == 0 {
+		cfg.Concurrency = 4
+	}
+	src, err := load.ParseSize(o.sourceSize)
+	if err != nil {
+		return cfg, w, usageError("--source-size: %v", err)
+	}
+	part := src
+	if o.partSize != "" {
+		if part, err = load.ParseSize(o.partSize); err != nil {
+			return cfg, w, usageError("--part-size: %v", err)
+		}
+	}
+	mode, err := load.ParseSSECMode(o.ssec)
+	if err != nil {
+		return cfg, w, usageError("--ssec: %v", err)
+	}
+	w = load.Workload{BucketPrefix: o.bucketPrefix, SourceSize: src, PartSize: part, Sources: o.sources,
+		SSEC: mode, CompleteEvery: o.completeEvery}
+	if err := w.Validate(); err != nil {
+		return cfg, w, usageError("%v", err)
+	}
+	return cfg, w, cfg.Validate()
+}
+
+func runLoad(cmd *cobra.Command, o *loadOptions) error {
+	cfg, w, err := loadConfig(cmd, o)
+	if err != nil {
+		return err
+	}
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	base := cmd.Context()
+	if base == nil {
+		base = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(base, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// After the first signal, restore the default: a second Ctrl-C quits.
+	go func() { <-ctx.Done(); stop() }()
+
+	res, embedded, err := o.ep.resolve(ctx)
+	if err != nil {
+		return err
+	}
+	var impl *reports.Implementation
+	if embedded {
+		// The embedded endpoint must outlive an interrupt: cleanup still
+		// talks to it.
+		e, err := startEmbedded(context.Background(), 0)
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		res.Endpoint, res.Credentials = e.URL(), e.main()
+		impl = &reports.Implementation{Name: "partcopy embedded reference endpoint", Version: version}
+		fmt.Fprintf(stderr, "partcopy: no --endpoint: loading the embedded reference endpoint at %s\n", e.URL())
+	}
+	ccfg := o.ep.clientConfig(res)
+	if !embedded {
+		if err := probe(ctx, ccfg); err != nil {
+			if ctx.Err() != nil {
+				return interrupted("interrupted before the run started")
+			}
+			return err
+		}
+	}
+	client, err := s3call.New(ccfg)
+	if err != nil {
+		return asUsage(err)
+	}
+	sc, err := load.NewCopyScenario(client, w)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	outs, err := load.OpenOutputs(o.out)
+	if err != nil {
+		return usageError("--out %s: %v", o.out, err)
+	}
+	defer outs.Close()
+
+	cleanup := func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := sc.Cleanup(cctx); err != nil {
+			fmt.Fprintf(stderr, "partcopy: cleanup of bucket %s incomplete: %s\n", sc.Bucket(), oneLine(err.Error()))
+		}
+	}
+	fmt.Fprintf(stderr, "partcopy: setting up bucket %s: %d source object(s) of %s\n", sc.Bucket(), w.Sources, load.FormatSize(w.SourceSize))
+	uploads := cfg.Concurrency
+	if cfg.Rate > 0 {
+		uploads = min(cfg.MaxInFlight, 16)
+	}
+	if err := sc.Setup(ctx, uploads); err != nil {
+		cleanup()
+		if ctx.Err() != nil {
+			return interrupted("interrupted during setup; bucket %s deleted", sc.Bucket())
+		}
+		if s3call.IsConnectError(err) {
+			return usageError("cannot reach %s: %v", res.Endpoint, rootCause(err))
+		}
+		return usageError("setup against %s failed: %v", res.Endpoint, err)
+	}
+
+	prog := load.NewProgress(stderr, isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr), cfg.Duration, o.every)
+	cfg.Sinks = append(outs.Sinks(), prog)
+	run, attackErr := load.Attack(ctx, sc, cfg)
+	prog.Finish()
+	if run == nil {
+		cleanup()
+		return usageError("%v", attackErr)
+	}
+	fmt.Fprintf(stderr, "partcopy: cleaning up bucket %s\n", sc.Bucket())
+	cleanup()
+
+	meta := load.Meta{Endpoint: res.Endpoint, Version: version, Workload: sc.Workload(), Implementation: impl}
+	_, err = outs.Finish(run, meta)
+	run.WriteSummary(stdout, meta)
+	m := sc.Maintenance()
+	fmt.Fprintf(stdout, "Uploads: %d opened, %d completed, %d aborted, %d maintenance failures (not measured)\n",
+		m.Created, m.Completed, m.Aborted, m.Failed)
+	fmt.Fprintf(stdout, "Results: %s\n", filepath.Join(o.out, load.FileJSON))
+	if err = errors.Join(err, attackErr); err != nil {
+		return fmt.Errorf("writing results into %s: %w", o.out, err)
+	}
+	switch {
+	case run.Interrupted:
+		return interrupted("interrupted after %s; partial results in %s", run.Elapsed().Round(time.Second), o.out)
+	case run.Counts.Ops > 0 && run.Counts.Succeeded == 0:
+		top := load.FailureKeys(run.Failures)
+		return checkFailed("not a single copy succeeded (%d failed, mostly %s)", run.Counts.Failed, top[0])
+	case run.Counts.Ops == 0:
+		return checkFailed("no copy completed in %s", run.Elapsed().Round(time.Millisecond))
+	}
+	return nil
 }
