@@ -31,6 +31,11 @@ type Config struct {
 	// AltPrincipal is how bucket policies name Alt, e.g. its access key id
 	// or "arn:aws:iam::123456789012:user/alt". "" means Alt's access key id.
 	AltPrincipal string
+	// AltGrantCommand, when set, is how Alt is granted rights instead of
+	// bucket policies (for endpoints whose policies cannot name a user, such
+	// as MinIO's): it is run as `sh -c "$AltGrantCommand BUCKET MODE"` with
+	// MODE one of none, read, write, readwrite. "" means bucket policies.
+	AltGrantCommand string
 	// Temp are temporary credentials (with SessionToken) for D12. Zero:
 	// D12 is unsupported.
 	Temp s3call.Credentials

@@ -27,6 +27,7 @@ func ConfigFromEnv() (cfg *Config, ok bool) {
 	}
 	cfg.Alt = s3call.Credentials{AccessKey: os.Getenv("PARTCOPY_ALT_ACCESS_KEY"), SecretKey: os.Getenv("PARTCOPY_ALT_SECRET_KEY")}
 	cfg.AltPrincipal = os.Getenv("PARTCOPY_ALT_PRINCIPAL")
+	cfg.AltGrantCommand = os.Getenv("PARTCOPY_ALT_GRANT_CMD")
 	cfg.Temp = s3call.Credentials{
 		AccessKey:    os.Getenv("PARTCOPY_TEMP_ACCESS_KEY"),
 		SecretKey:    os.Getenv("PARTCOPY_TEMP_SECRET_KEY"),

@@ -24,6 +24,7 @@ type conformOptions struct {
 	altAccessKey   string
 	altSecretKey   string
 	altPrincipal   string
+	altGrantCmd    string
 	tempAccessKey  string
 	tempSecretKey  string
 	sessionToken   string
@@ -91,6 +92,7 @@ connection error; 130 interrupted (partial reports are still written).`,
 		fs.StringVar(&o.altAccessKey, "alt-access-key", "", "second principal's access key (D18, D19, D21); none: those clauses are unsupported")
 		fs.StringVar(&o.altSecretKey, "alt-secret-key", "", "second principal's secret key")
 		fs.StringVar(&o.altPrincipal, "alt-principal", "", `how bucket policies name the alt principal, e.g. "arn:aws:iam::123456789012:user/alt" (default: its access key id)`)
+		fs.StringVar(&o.altGrantCmd, "alt-grant-cmd", "", "command that grants the alt principal rights, run as 'CMD BUCKET none|read|write|readwrite' (default: bucket policies)")
 		fs.StringVar(&o.tempAccessKey, "temp-access-key", "", "temporary credentials' access key (D12)")
 		fs.StringVar(&o.tempSecretKey, "temp-secret-key", "", "temporary credentials' secret key (D12)")
 		fs.StringVar(&o.sessionToken, "session-token", "", "temporary credentials' session token, sent as x-amz-security-token (D12)")
@@ -162,6 +164,7 @@ func setupConform(ctx context.Context, o *conformOptions) (*conformRun, error) {
 		cfg.Client = o.ep.clientConfig(res)
 		cfg.Alt = s3call.Credentials{AccessKey: o.altAccessKey, SecretKey: o.altSecretKey}
 		cfg.AltPrincipal = o.altPrincipal
+		cfg.AltGrantCommand = o.altGrantCmd
 		cfg.Temp = s3call.Credentials{AccessKey: o.tempAccessKey, SecretKey: o.tempSecretKey, SessionToken: o.sessionToken}
 		cfg.MinPartSize = minPart
 	}
