@@ -2,8 +2,10 @@
 GO ?= go
 BIN := bin/partcopy
 PKGS := ./...
+# Servers the real-server conformance runs use (see deploy/).
+REAL_SERVERS ?= minio versitygw moto
 
-.PHONY: all build run test unit lint bench clean
+.PHONY: all build run test unit lint realservers expectations compat bench fuzz clean
 
 all: build
 
@@ -15,18 +17,35 @@ run: build
 	./$(BIN) run --out partcopy-report
 
 lint:
-	@out=$$(gofmt -l . ); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-# Unit and suite tests against the embedded endpoint.
+# Unit tests and the whole suite against the embedded endpoint.
 unit:
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+# partcopy conform against MinIO, versitygw and moto (installed, started and
+# cleaned up by deploy/), both profiles; fails when a verdict changes.
+realservers:
+	bash deploy/conform-real.sh check $(REAL_SERVERS)
 
 # Everything: lint, unit tests, then the real servers.
-test: lint unit
+test: lint unit realservers
+
+# Rewrite testdata/expected/ from a fresh run (then confirm every reason).
+expectations:
+	bash deploy/conform-real.sh update $(REAL_SERVERS)
+
+# docs/compatibility.md from the checked expectations.
+compat: build
+	./$(BIN) report matrix testdata/expected/*.json --out docs/compatibility.md
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzOutcome200 -fuzztime 60s ./internal/s3call/
+
 clean:
-	rm -rf bin partcopy-report
+	rm -rf bin build partcopy-report
