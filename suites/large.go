@@ -1,0 +1,177 @@
+package suites
+
+import (
+	"context"
+	"crypto/md5" //nolint:gosec // S3 part ETags are MD5
+	"encoding/hex"
+	"strconv"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive
+	. "github.com/onsi/gomega"    //nolint:revive
+
+	"github.com/partcopy/partcopy/internal/s3call"
+)
+
+// Sizes of the D22 specs. The big source is built server side from a small
+// seed, so the client uploads 8 MiB however large the source.
+const (
+	maxPartSize   = int64(5) << 30 // 5 GiB = 5368709120 bytes (D22)
+	largeSeedSize = 8 << 20        // uploaded once
+	largeACopies  = 128            // A = 128 x seed = 1 GiB
+	largeBCopies  = 5              // B = 5 x A + 1 byte = 5 GiB + 1
+	largeParallel = 8              // copies in flight while building
+)
+
+// copyParallel sends every copy with at most n in flight and returns the
+// exchanges and outcomes in the order of ins. It makes no assertion (it runs copies in
+// goroutines): the caller judges each outcome, which is the one D02 rule
+// (s3call.CopyPartOutcome).
+func (sc *Ctx) copyParallel(ctx context.Context, n int, ins []s3call.CopyPart) ([]*s3call.Exchange, []s3call.Outcome) {
+	exs := make([]*s3call.Exchange, len(ins))
+	outs := make([]s3call.Outcome, len(ins))
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for i := range ins {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			exs[i], outs[i] = sc.Main.UploadPartCopy(ctx, ins[i])
+		}(i)
+	}
+	wg.Wait()
+	return exs, outs
+}
+
+// mustCopiesOK asserts every outcome succeeded by the D02 rule and returns
+// the parts to complete (part i+1 for outcome i).
+func mustCopiesOK(what string, outs []s3call.Outcome) []s3call.CompletedPart {
+	GinkgoHelper()
+	parts := make([]s3call.CompletedPart, len(outs))
+	for i, o := range outs {
+		Expect(o.OK).To(BeTrue(), "%s: copy into part %d must succeed (D02: 200 with an ETag in the body): %s", what, i+1, o)
+		parts[i] = s3call.CompletedPart{PartNumber: i + 1, ETag: o.ETag}
+	}
+	return parts
+}
+
+// mustHeadSize returns an object's Content-Length.
+func (sc *Ctx) mustHeadSize(ctx context.Context, bucket, key string) int64 {
+	GinkgoHelper()
+	ex, err := sc.Main.HeadObject(ctx, bucket, key, "", nil)
+	Expect(s3call.Check("HeadObject "+key, ex, err, 200)).To(Succeed())
+	n, err := strconv.ParseInt(ex.Header.Get("Content-Length"), 10, 64)
+	Expect(err).NotTo(HaveOccurred(), "HeadObject %s: Content-Length %q", key, ex.Header.Get("Content-Length"))
+	return n
+}
+
+// repeatedMD5 is the hex MD5 of data repeated times times, computed without
+// holding the repetition in memory.
+func repeatedMD5(ctx context.Context, data []byte, times int) (string, error) {
+	h := md5.New() //nolint:gosec
+	for i := 0; i < times; i++ {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+var _ = describe("5 GiB part limit", func(sc *Ctx) {
+	// Checked before the Ordered container's BeforeAll runs (BeforeEach
+	// of an outer container runs first), so no spec builds the big source
+	// when the large specs are off, and each reports unsupported itself.
+	BeforeEach(func() {
+		if sc.Cfg.SkipLarge {
+			Unsupported("skipped by --skip-large")
+		}
+		if sc.Cfg.minPart() > largeSeedSize {
+			Unsupported("minimum part size %d is above the %d-byte seed the 5 GiB source is built from", sc.Cfg.minPart(), largeSeedSize)
+		}
+	})
+
+	Context("with a source of 5 GiB + 1 byte built by part copies", Ordered, func() {
+		var (
+			bucket string
+			seed   Object
+			big    Object
+		)
+		BeforeAll(func(ctx SpecContext) {
+			bucket = sc.MustBucket(ctx, nil)
+			seed = sc.MustPutGen(ctx, bucket, sc.Name("seed"), 221, largeSeedSize, nil)
+
+			// A = 128 part copies of the seed: 1 GiB.
+			aKey := sc.Name("a")
+			aID := sc.MustUpload(ctx, bucket, aKey, nil)
+			ins := make([]s3call.CopyPart, largeACopies)
+			for i := range ins {
+				ins[i] = Copy(bucket, aKey, aID, i+1, seed, "", nil)
+			}
+			_, outs := sc.copyParallel(ctx, largeParallel, ins)
+			parts := mustCopiesOK("setup: building A from the seed", outs)
+			sc.MustComplete(ctx, bucket, aKey, aID, parts, nil)
+			a := Object{Bucket: bucket, Key: aKey}
+			Expect(sc.mustHeadSize(ctx, bucket, aKey)).To(Equal(int64(largeACopies*largeSeedSize)), "setup: size of A")
+
+			// B = 5 part copies of A + the seed's first byte: 5 GiB + 1.
+			bKey := sc.Name("b")
+			bID := sc.MustUpload(ctx, bucket, bKey, nil)
+			ins = make([]s3call.CopyPart, largeBCopies+1)
+			for i := 0; i < largeBCopies; i++ {
+				ins[i] = Copy(bucket, bKey, bID, i+1, a, "", nil)
+			}
+			ins[largeBCopies] = Copy(bucket, bKey, bID, largeBCopies+1, seed, s3call.Range(0, 0), nil)
+			_, outs = sc.copyParallel(ctx, largeParallel, ins)
+			parts = mustCopiesOK("setup: building B from A", outs)
+			sc.MustComplete(ctx, bucket, bKey, bID, parts, nil)
+			big = Object{Bucket: bucket, Key: bKey}
+			// Rely on B's size only once the endpoint says it has it.
+			Expect(sc.mustHeadSize(ctx, bucket, bKey)).To(Equal(maxPartSize+1), "setup: size of B must be 5 GiB + 1 byte")
+		}, NodeTimeout(15*time.Minute))
+
+		It("rejects a whole-source copy of 5 GiB + 1 byte with 400 and stores no part [D22]", Label("D22"), func(ctx SpecContext) {
+			key := sc.Name("dst")
+			id := sc.MustUpload(ctx, bucket, key, nil)
+			ex, o := sc.Main.UploadPartCopy(ctx, Copy(bucket, key, id, 1, big, "", nil))
+			sc.ExpectRejected(ex, o, 400)
+			Expect(PartsNumbered(sc.MustParts(ctx, bucket, key, id), 1)).To(BeEmpty(), "a rejected copy stores no part")
+		}, SpecTimeout(10*time.Minute))
+
+		It("rejects a range of 5 GiB + 1 byte (bytes=0-5368709120) with 400 and stores no part [D22]", Label("D22"), func(ctx SpecContext) {
+			key := sc.Name("dst")
+			id := sc.MustUpload(ctx, bucket, key, nil)
+			ex, o := sc.Main.UploadPartCopy(ctx, Copy(bucket, key, id, 1, big, s3call.Range(0, maxPartSize), nil))
+			sc.ExpectRejected(ex, o, 400)
+			Expect(PartsNumbered(sc.MustParts(ctx, bucket, key, id), 1)).To(BeEmpty(), "a rejected copy stores no part")
+		}, SpecTimeout(10*time.Minute))
+
+		It("accepts a range of exactly 5 GiB (bytes=0-5368709119): ListParts shows 5368709120 bytes and the copy's ETag [D22]", Label("D22"), func(ctx SpecContext) {
+			key := sc.Name("dst")
+			id := sc.MustUpload(ctx, bucket, key, nil) // its abort drops the 5 GiB part
+			// The first 5 GiB of B are the seed 640 times; hash them while
+			// the endpoint copies.
+			var (
+				wantMD5 string
+				md5Err  error
+				wg      sync.WaitGroup
+			)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				wantMD5, md5Err = repeatedMD5(ctx, seed.Data, int(maxPartSize/largeSeedSize))
+			}()
+			_, o := sc.MustCopy(ctx, Copy(bucket, key, id, 1, big, s3call.Range(0, maxPartSize-1), nil))
+			wg.Wait()
+			Expect(md5Err).NotTo(HaveOccurred())
+			listed := PartsNumbered(sc.MustParts(ctx, bucket, key, id), 1)
+			Expect(listed).To(HaveLen(1), "part 1 must be listed")
+			Expect(listed[0].Size).To(Equal(maxPartSize), "part 1 must hold exactly 5 GiB")
+			Expect(SameETag(listed[0].ETag, o.ETag)).To(BeTrue(), "ListParts ETag %s must be the copy's %s", listed[0].ETag, o.ETag)
+			Expect(SameETag(o.ETag, wantMD5)).To(BeTrue(), "the part's ETag %s must be the MD5 of B's first 5 GiB (%s)", o.ETag, wantMD5)
+		}, SpecTimeout(10*time.Minute))
+	})
+}, Label("large"))
