@@ -504,6 +504,8 @@ def verify(statedir):
     except Exception as e:  # noqa: BLE001
         c.bad("UploadPartCopy + Complete", f"got {err_code(e)}")
 
+    probes(c, statedir, main, alt, b, b2, body)
+
     # Clean up (best effort; the data dir goes on stop anyway).
     for bucket in (b, b2):
         try:
@@ -516,6 +518,69 @@ def verify(statedir):
             c.note("cleanup", f"{bucket}: {err_code(e)}")
     print(f"verify {server}: {c.passed} checks passed, {c.failed} failed, {c.info} notes")
     return c.failed == 0
+
+
+def probes(c, statedir, main, alt, b, b2, body):
+    """What the server does where servers differ; reported as notes, since
+    the suite, not this smoke check, judges conformance."""
+    # S03: versioned source.
+    b3 = b + "-ver"
+    try:
+        main.create_bucket(Bucket=b3)
+        main.put_bucket_versioning(Bucket=b3, VersioningConfiguration={"Status": "Enabled"})
+        v1 = main.put_object(Bucket=b3, Key="v", Body=b"one").get("VersionId")
+        main.put_object(Bucket=b3, Key="v", Body=b"two")
+        mpu = main.create_multipart_upload(Bucket=b3, Key="vdst")
+        main.upload_part_copy(Bucket=b3, Key="vdst", UploadId=mpu["UploadId"], PartNumber=1,
+                              CopySource={"Bucket": b3, "Key": "v", "VersionId": v1})
+        parts = main.list_parts(Bucket=b3, Key="vdst", UploadId=mpu["UploadId"])["Parts"]
+        main.abort_multipart_upload(Bucket=b3, Key="vdst", UploadId=mpu["UploadId"])
+        c.note("S03 versioning", f"enabled; copy of version {v1!r} gave a part of {parts[0]['Size']} bytes (want 3)")
+    except Exception as e:  # noqa: BLE001
+        c.note("S03 versioning", f"not usable: {err_code(e)}")
+    finally:
+        try:
+            for v in main.list_object_versions(Bucket=b3).get("Versions", []):
+                main.delete_object(Bucket=b3, Key=v["Key"], VersionId=v["VersionId"])
+            main.delete_bucket(Bucket=b3)
+        except Exception:  # noqa: BLE001
+            pass
+
+    # D05: a cold source.
+    try:
+        main.put_object(Bucket=b, Key="cold", Body=b"cold", StorageClass="GLACIER")
+        mpu = main.create_multipart_upload(Bucket=b2, Key="cold-dst")
+        try:
+            main.upload_part_copy(Bucket=b2, Key="cold-dst", UploadId=mpu["UploadId"], PartNumber=1,
+                                  CopySource={"Bucket": b, "Key": "cold"})
+            c.note("D05 GLACIER source", "put accepted; UploadPartCopy from it succeeded (no cold tier)")
+        except Exception as e:  # noqa: BLE001
+            c.note("D05 GLACIER source", f"put accepted; UploadPartCopy gave {err_code(e)}")
+        main.abort_multipart_upload(Bucket=b2, Key="cold-dst", UploadId=mpu["UploadId"])
+    except Exception as e:  # noqa: BLE001
+        c.note("D05 GLACIER source", f"PutObject with StorageClass GLACIER refused: {err_code(e)}")
+
+    # D21: alt, with WRITE on the bucket, copies into main's upload.
+    try:
+        grant(statedir, b, "read")
+        grant(statedir, b2, "write")
+        mpu = main.create_multipart_upload(Bucket=b2, Key="d21")
+        try:
+            retry_until(lambda: alt.upload_part_copy(
+                Bucket=b2, Key="d21", UploadId=mpu["UploadId"], PartNumber=1,
+                CopySource={"Bucket": b, "Key": "src"}, CopySourceRange="bytes=0-9"), seconds=3)
+            c.note("D21 non-initiator", "alt's UploadPartCopy into main's upload succeeded")
+        except Exception as e:  # noqa: BLE001
+            c.note("D21 non-initiator", f"alt's UploadPartCopy into main's upload gave {err_code(e)}")
+        main.abort_multipart_upload(Bucket=b2, Key="d21", UploadId=mpu["UploadId"])
+    except Exception as e:  # noqa: BLE001
+        c.note("D21 non-initiator", f"probe failed: {err_code(e)}")
+    finally:
+        for bucket in (b, b2):
+            try:
+                grant(statedir, bucket, "none")
+            except SetupError:
+                pass
 
 
 def part_copy(s3, src_bucket, src_key, dst_bucket, dst_key, rng, second_range=None, complete=True,

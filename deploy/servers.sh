@@ -187,7 +187,11 @@ launch() {
 	local statedir=$1
 	shift
 	need setsid "util-linux"
-	echo "=== $(date -u +%FT%TZ) start: $1" >>"$statedir/server.log"
+	local prog
+	for prog in "$@"; do
+		case "$prog" in env | *=*) ;; *) break ;; esac
+	done
+	echo "=== $(date -u +%FT%TZ) start: ${prog##*/}" >>"$statedir/server.log"
 	# Non-interactive bash does not make background jobs group leaders, so
 	# setsid execs in place and $! is the server's pid and process group.
 	setsid "$@" >>"$statedir/server.log" 2>&1 </dev/null &
@@ -235,6 +239,10 @@ fail_start() {
 cmd_start() {
 	[ $# -eq 2 ] || usage
 	local server=$1 statedir
+	case "$server" in
+	minio | versitygw | moto) ;;
+	*) die "unknown server '$server' (want minio, versitygw or moto)" ;;
+	esac
 	statedir=$(abs_dir "$2")
 	need python3 "setup and health checks"
 	if [ -f "$statedir/pid" ] && pid_alive "$(cat "$statedir/pid")"; then
