@@ -9,8 +9,11 @@ import (
 )
 
 // exchangeExcerpt renders up to max records of an HTTP exchange, the last
-// ones (the failing request is usually the last), each as compact JSON cut
-// to width characters. The full records stay in conformance.json.
+// ones (the failing request is usually the last). A record in the shape
+// internal/s3call writes (method, url, status, body, ...) becomes
+// "PUT url -> 200 (n bytes, t ms)" plus its body; any other record is shown
+// as compact JSON. Each part is cut to width characters; the full records
+// stay in conformance.json.
 func exchangeExcerpt(records []json.RawMessage, max, width int) string {
 	if len(records) == 0 {
 		return ""
@@ -19,19 +22,52 @@ func exchangeExcerpt(records []json.RawMessage, max, width int) string {
 	start := 0
 	if len(records) > max {
 		start = len(records) - max
-		fmt.Fprintf(&b, "(%d earlier records in conformance.json)\n", start)
+		fmt.Fprintf(&b, "(%d earlier records in conformance.json)\n\n", start)
 	}
 	for _, r := range records[start:] {
-		var buf bytes.Buffer
-		line := string(r)
-		if json.Compact(&buf, r) == nil {
-			line = buf.String()
-		}
-		b.WriteString(truncate(line, width))
+		b.WriteString(recordExcerpt(r, width))
 		// A blank line between records: they are long and wrap.
 		b.WriteString("\n\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// httpRecord is the part of an s3call exchange record an excerpt shows.
+type httpRecord struct {
+	Method         string  `json:"method"`
+	URL            string  `json:"url"`
+	Status         int     `json:"status"`
+	Body           string  `json:"body"`
+	BodyBytes      int     `json:"bodyBytes"`
+	BodyError      string  `json:"bodyError"`
+	TransportError string  `json:"transportError"`
+	TotalMs        float64 `json:"totalMs"`
+}
+
+func recordExcerpt(raw json.RawMessage, width int) string {
+	var rec httpRecord
+	if json.Unmarshal(raw, &rec) == nil && (rec.Method != "" || rec.Status != 0 || rec.TransportError != "") {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s -> ", rec.Method, truncate(rec.URL, width))
+		if rec.TransportError != "" {
+			fmt.Fprintf(&b, "no response: %s", truncate(rec.TransportError, width))
+		} else {
+			fmt.Fprintf(&b, "%d (%d body bytes, %.1f ms)", rec.Status, rec.BodyBytes, rec.TotalMs)
+		}
+		if body := strings.TrimSpace(rec.Body); body != "" {
+			fmt.Fprintf(&b, "\n  body: %s", truncate(strings.Join(strings.Fields(body), " "), width))
+		}
+		if rec.BodyError != "" {
+			fmt.Fprintf(&b, "\n  body error: %s", truncate(rec.BodyError, width))
+		}
+		return b.String()
+	}
+	var buf bytes.Buffer
+	line := string(raw)
+	if json.Compact(&buf, raw) == nil {
+		line = buf.String()
+	}
+	return truncate(line, width)
 }
 
 // truncate cuts s to at most n runes, marking the cut.

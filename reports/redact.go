@@ -20,6 +20,8 @@ var sensitiveHeaders = map[string]bool{
 	// D09/D10/D11: SSE-C customer keys, destination and source.
 	"x-amz-server-side-encryption-customer-key":             true,
 	"x-amz-copy-source-server-side-encryption-customer-key": true,
+	"cookie":              true,
+	"proxy-authorization": true,
 }
 
 // headerLine matches "Name: value" to the end of the line for a sensitive

@@ -201,3 +201,24 @@ func TestWriteAllAndReadBack(t *testing.T) {
 		}
 	}
 }
+
+func TestExchangeExcerpt(t *testing.T) {
+	recs := []json.RawMessage{
+		json.RawMessage(`{"method":"PUT","url":"http://h/b/k?partNumber=1","requestHeaders":{"Host":["h"]},"status":200,"body":"<?xml version=\"1.0\"?>\n  <Error><Code>SlowDown</Code></Error>","bodyBytes":52,"totalMs":12.34}`),
+		json.RawMessage(`{"method":"PUT","url":"http://h/b/k","transportError":"connection reset"}`),
+		json.RawMessage(`{"other":"shape",  "n": 1}`),
+	}
+	got := exchangeExcerpt(recs, 4, 600)
+	want := "PUT http://h/b/k?partNumber=1 -> 200 (52 body bytes, 12.3 ms)\n  body: <?xml version=\"1.0\"?> <Error><Code>SlowDown</Code></Error>\n\n" +
+		"PUT http://h/b/k -> no response: connection reset\n\n" +
+		`{"other":"shape","n":1}`
+	if got != want {
+		t.Errorf("excerpt:\n%s\nwant:\n%s", got, want)
+	}
+	if got := exchangeExcerpt(recs, 1, 600); !strings.HasPrefix(got, "(2 earlier records in conformance.json)") || !strings.HasSuffix(got, `{"other":"shape","n":1}`) {
+		t.Errorf("excerpt of the last record only:\n%s", got)
+	}
+	if got := recordExcerpt(json.RawMessage(`{"method":"GET","url":"`+strings.Repeat("x", 50)+`","status":200}`), 10); !strings.Contains(got, "xxxxxxxxxx… (40 more characters)") {
+		t.Errorf("long url not cut: %s", got)
+	}
+}
