@@ -2,8 +2,8 @@ package faults
 
 import (
 	"bufio"
-	"bytes"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -46,6 +46,19 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 	t.Helper()
 	f := &fakeUpstream{release: make(chan struct{})}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// newFakeUpstreamTLS is newFakeUpstream over HTTPS with httptest's
+// self-signed certificate (valid for 127.0.0.1).
+func newFakeUpstreamTLS(t *testing.T) *fakeUpstream {
+	t.Helper()
+	f := &fakeUpstream{release: make(chan struct{})}
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	// The untrusted-target case makes handshakes fail on purpose.
+	f.Server.Config.ErrorLog = log.New(io.Discard, "", 0)
+	f.StartTLS()
 	t.Cleanup(f.Close)
 	return f
 }
@@ -155,7 +168,11 @@ func rawExchange(t *testing.T, addr, method string, raw []byte) (*http.Response,
 	if _, err := conn.Write(raw); err != nil {
 		t.Fatal(err)
 	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, &http.Request{Method: method})
+	for err == nil && res.StatusCode == http.StatusContinue {
+		res, err = http.ReadResponse(br, &http.Request{Method: method})
+	}
 	if err != nil {
 		t.Fatalf("read response: %v", err)
 	}
@@ -191,7 +208,5 @@ func copyPartRequest(t *testing.T, base string) *http.Request {
 	req.Header.Set("x-amz-copy-source", "/bkt/src")
 	return req
 }
-
-var _ = bytes.Equal
 
 func urlParse(s string) (*url.URL, error) { return url.Parse(s) }

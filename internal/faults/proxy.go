@@ -233,7 +233,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxRewriteBody))
 				res.Body.Close()
 			} else {
-				p.logf("partcopy proxy: upstream: %v", err)
+				p.logUpstream(r, "", err)
 			}
 		}
 		resetConn(w)
@@ -358,7 +358,7 @@ func (p *Proxy) passThrough(w http.ResponseWriter, r *http.Request) {
 	// sends keep-alive whitespace that the client must see as it comes (S06).
 	if err := copyBody(w, res.Body, res.ContentLength < 0); err != nil {
 		if r.Context().Err() == nil {
-			p.logf("partcopy proxy: upstream body: %v", err)
+			p.logUpstream(r, "body", err)
 		}
 		// Abort so that the client sees a broken body, not a clean end.
 		panic(http.ErrAbortHandler)
@@ -370,7 +370,9 @@ func (p *Proxy) passThrough(w http.ResponseWriter, r *http.Request) {
 
 func copyBody(w http.ResponseWriter, body io.Reader, flush bool) error {
 	rc := http.NewResponseController(w)
-	buf := make([]byte, 32<<10)
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
 	for {
 		n, err := body.Read(buf)
 		if n > 0 {
@@ -394,8 +396,22 @@ func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error
 	if r.Context().Err() != nil {
 		return // the client is gone
 	}
-	p.logf("partcopy proxy: upstream: %v", err)
+	p.logUpstream(r, "", err)
 	writeS3Error(w, http.StatusBadGateway, "BadGateway", "partcopy proxy could not reach the target", nil)
+}
+
+// logUpstream logs an upstream failure for r. The *url.Error wrapper is
+// dropped: it would print the full request-URI, presigned signature
+// included.
+func (p *Proxy) logUpstream(r *http.Request, what string, err error) {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if what != "" {
+		what = " " + what
+	}
+	p.logf("partcopy proxy: upstream%s for %s %s: %v", what, r.Method, redactedURI(r), err)
 }
 
 // redactedURI is the request-URI for logs, with the values of query
@@ -457,5 +473,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 var errBodyTooLarge = errors.New("copy-part response body larger than 1 MiB")

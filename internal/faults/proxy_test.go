@@ -39,6 +39,8 @@ func TestPassThroughIsByteIdentical(t *testing.T) {
 		{"delete", "DELETE", []byte("DELETE /bkt/key?uploadId=a+b%2Bc HTTP/1.1\r\nHost: h\r\n\r\n")},
 		{"double slash path", "GET", []byte("GET //bkt//key%2F?x HTTP/1.1\r\nHost: virtual.example\r\n\r\n")},
 		{"empty query", "GET", []byte("GET /bkt/key? HTTP/1.1\r\nHost: h\r\n\r\n")},
+		{"expect continue", "PUT", []byte("PUT /bkt/exp HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello")},
+		{"stats path encoded differently is S3 traffic", "GET", []byte("GET /_partcopy%2Ffaults HTTP/1.1\r\nHost: h\r\n\r\n")},
 		{"chunked response with trailer", "GET", []byte("GET /chunked HTTP/1.1\r\nHost: h\r\n\r\n")},
 	}
 	for _, tt := range tests {

@@ -83,7 +83,7 @@ func (p *Proxy) bufferedRewrite(w http.ResponseWriter, r *http.Request, rule *Ru
 		return
 	}
 	if up.err != nil {
-		p.logf("partcopy proxy: upstream body: %v", up.err)
+		p.logUpstream(r, "body", up.err)
 	}
 	h := w.Header()
 	for k, v := range rewriteHeaders(up.res) {
@@ -197,7 +197,7 @@ func (p *Proxy) streamRewrite(w http.ResponseWriter, r *http.Request, rule *Rule
 		final = errorBody(rule.code, rule.message)[len(xmlDecl)+1:]
 	case up.res == nil || up.err != nil:
 		// The 200 is already out: the only honest ending is an <Error>.
-		p.logf("partcopy proxy: upstream failed during keepalive: %v", up.err)
+		p.logUpstream(r, "during keepalive", up.err)
 		final = errorBody("InternalError", "partcopy proxy: the target failed")[len(xmlDecl)+1:]
 	default:
 		final = stripDecl(up.body)

@@ -59,7 +59,8 @@ func (p *Proxy) Report() StatsReport {
 }
 
 func isStatsRequest(r *http.Request) bool {
-	return r.Method == http.MethodGet && r.URL.Path == StatsPath && r.URL.RawQuery == "" &&
+	// RequestURI, not URL.Path: "/_partcopy%2Ffaults" is some other key.
+	return r.Method == http.MethodGet && r.RequestURI == StatsPath &&
 		r.Header.Get("Authorization") == ""
 }
 
