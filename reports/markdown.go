@@ -164,7 +164,7 @@ func WriteMarkdown(w io.Writer, c Conformance) error {
 			fmt.Fprintf(&b, "%s\n%s\n%s\n", fence, s.Message, fence)
 			if ex := exchangeExcerpt(s.Exchange, 4, 600); ex != "" {
 				fence := mdFence(ex)
-				fmt.Fprintf(&b, "\nHTTP exchange (excerpt):\n\n%sjson\n%s\n%s\n", fence, ex, fence)
+				fmt.Fprintf(&b, "\nHTTP exchange (excerpt):\n\n%s\n%s\n%s\n", fence, ex, fence)
 			}
 		}
 	}

@@ -77,9 +77,13 @@ func NewRedactor(secrets ...string) *Redactor {
 func (r *Redactor) String(s string) string {
 	// Patterns first: an explicit secret replaced inside a header name or
 	// value could otherwise break the pattern that removes the whole value.
-	s = headerLine.ReplaceAllString(s, "${1}${2}${3}"+Redacted)
+	s = headerLine.ReplaceAllStringFunc(s, func(m string) string {
+		g := headerLine.FindStringSubmatch(m)
+		value := m[len(g[1])+len(g[2])+len(g[3]):]
+		return g[1] + g[2] + g[3] + redactHeaderValue(g[1], value)
+	})
 	s = queryParam.ReplaceAllString(s, "${1}${2}"+Redacted)
-	s = sigV4Value.ReplaceAllString(s, Redacted)
+	s = sigV4Value.ReplaceAllString(s, "AWS4-HMAC-SHA256 "+Redacted)
 	if r != nil {
 		for _, sec := range r.secrets {
 			s = strings.ReplaceAll(s, sec, Redacted)
@@ -128,7 +132,7 @@ func (r *Redactor) value(v any) any {
 		// ["Authorization", "AWS4-..."]: a header as a name/value pair.
 		if len(x) == 2 {
 			if name, ok := x[0].(string); ok && sensitiveHeaders[strings.ToLower(name)] {
-				return []any{name, Redacted}
+				return []any{name, redactWhole(name, x[1])}
 			}
 		}
 		out := make([]any, len(x))
@@ -138,18 +142,18 @@ func (r *Redactor) value(v any) any {
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
-		nameIsSecret := false
+		secretName := ""
 		for _, k := range []string{"name", "Name", "key", "Key", "header", "Header"} {
 			if n, ok := x[k].(string); ok && sensitiveHeaders[strings.ToLower(n)] {
-				nameIsSecret = true
+				secretName = n
 			}
 		}
 		for k, e := range x {
 			switch {
 			case sensitiveHeaders[strings.ToLower(k)]:
-				out[r.String(k)] = redactWhole(e)
-			case nameIsSecret && (k == "value" || k == "Value" || k == "values" || k == "Values"):
-				out[k] = redactWhole(e)
+				out[r.String(k)] = redactWhole(k, e)
+			case secretName != "" && (k == "value" || k == "Value" || k == "values" || k == "Values"):
+				out[k] = redactWhole(secretName, e)
 			default:
 				out[r.String(k)] = r.value(e)
 			}
@@ -161,13 +165,33 @@ func (r *Redactor) value(v any) any {
 
 // redactWhole replaces a secret header's value, keeping its shape (a header
 // may be a string or a list of strings).
-func redactWhole(v any) any {
+func redactWhole(name string, v any) any {
 	if l, ok := v.([]any); ok {
 		out := make([]any, len(l))
-		for i := range l {
-			out[i] = Redacted
+		for i, e := range l {
+			out[i] = redactWhole(name, e)
 		}
 		return out
+	}
+	if s, ok := v.(string); ok {
+		return redactHeaderValue(name, s)
+	}
+	return Redacted
+}
+
+// authSchemes are Authorization schemes worth keeping in a report: whether a
+// request was signed with v2 or v4 matters when reading a failure (D15).
+var authSchemes = map[string]bool{
+	"AWS4-HMAC-SHA256": true, "AWS4-ECDSA-P256-SHA256": true, "AWS": true, "Bearer": true, "Basic": true,
+}
+
+// redactHeaderValue returns [REDACTED] for a secret header's value, keeping
+// a known Authorization scheme in front of it.
+func redactHeaderValue(name, value string) string {
+	if strings.EqualFold(name, "authorization") || strings.EqualFold(name, "proxy-authorization") {
+		if scheme, _, ok := strings.Cut(strings.TrimSpace(value), " "); ok && authSchemes[scheme] {
+			return scheme + " " + Redacted
+		}
 	}
 	return Redacted
 }

@@ -12,27 +12,35 @@ import (
 func TestRedactorString(t *testing.T) {
 	r := NewRedactor("s3cr3t/+=", "", "tok")
 	tests := []struct{ in, want string }{
-		{"Authorization: AWS4-HMAC-SHA256 Credential=AK/x, Signature=abc\nHost: h", "Authorization: [REDACTED]\nHost: h"},
-		{"authorization:AWS AK:sig", "authorization:[REDACTED]"},
-		{`"Authorization":"Bearer zzz","x":1`, `"Authorization":"[REDACTED]","x":1`},
+		{"Authorization: AWS4-HMAC-SHA256 Credential=AK/x, Signature=abc\nHost: h", "Authorization: AWS4-HMAC-SHA256 [REDACTED]\nHost: h"},
+		{"authorization:AWS AK:sig", "authorization:AWS [REDACTED]"},
+		{`"Authorization":"Bearer zzz","x":1`, `"Authorization":"Bearer [REDACTED]","x":1`},
 		{"map[Authorization:[AWS4-HMAC-SHA256 Credential=a, Signature=b] Host:[h]]", "map[Authorization:[REDACTED]"},
 		{"X-Amz-Security-Token: FQoG\r\n", "X-Amz-Security-Token: [REDACTED]\r\n"},
 		{"x-amz-server-side-encryption-customer-key: a2V5\nx-amz-server-side-encryption-customer-key-MD5: bWQ1", "x-amz-server-side-encryption-customer-key: [REDACTED]\nx-amz-server-side-encryption-customer-key-MD5: bWQ1"},
 		{"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key: a2V5", "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key: [REDACTED]"},
 		{"GET /b/k?X-Amz-Algorithm=AWS4&X-Amz-Credential=AK%2F1&X-Amz-Signature=ff00&X-Amz-Security-Token=t%2B1 HTTP/1.1",
 			"GET /b/k?X-Amz-Algorithm=AWS4&X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]&X-Amz-Security-Token=[REDACTED] HTTP/1.1"},
-		{"header value AWS4-HMAC-SHA256 Credential=AK/1, Signature=ff", "header value [REDACTED]"},
+		{"header value AWS4-HMAC-SHA256 Credential=AK/1, Signature=ff", "header value AWS4-HMAC-SHA256 [REDACTED]"},
 		{"key s3cr3t/+= plain, s3cr3t%2F%2B%3D query-escaped, s3cr3t%2F+= path-escaped", "key [REDACTED] plain, [REDACTED] query-escaped, [REDACTED] path-escaped"},
 		{"status=403 code=AccessDenied", "status=403 code=AccessDenied"},
 		// A short secret that occurs in a header name must not stop the
 		// header's value from being removed.
 		{"x-amz-security-token: FQoGtok", "x-amz-security-[REDACTED]en: [REDACTED]"},
-		{"Authorization: AWS4-HMAC-SHA256 Credential=tok/1, Signature=ff", "Authorization: [REDACTED]"},
+		{"Authorization: AWS4-HMAC-SHA256 Credential=tok/1, Signature=ff", "Authorization: AWS4-HMAC-SHA256 [REDACTED]"},
 		{"x-amz-server-side-encryption-customer-algorithm: AES256", "x-amz-server-side-encryption-customer-algorithm: AES256"},
+		// An unknown scheme could be the secret itself.
+		{"Authorization: s3cr3tvalue", "Authorization: [REDACTED]"},
+		{"Authorization: Custom s3cr3tvalue", "Authorization: [REDACTED]"},
 	}
 	for _, tt := range tests {
-		if got := r.String(tt.in); got != tt.want {
+		got := r.String(tt.in)
+		if got != tt.want {
 			t.Errorf("String(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+		// Writers redact a report that was redacted when it was built.
+		if again := r.String(got); again != got {
+			t.Errorf("String is not idempotent on %q: %q", got, again)
 		}
 	}
 	var nilR *Redactor
@@ -48,6 +56,8 @@ func TestRedactorJSON(t *testing.T) {
 		{`{"x-amz-security-token":"t","b":"<Error>planted</Error>"}`, `{"b":"<Error>[REDACTED]</Error>","x-amz-security-token":"[REDACTED]"}`},
 		{`[{"name":"X-Amz-Server-Side-Encryption-Customer-Key","value":"k"}]`, `[{"name":"X-Amz-Server-Side-Encryption-Customer-Key","value":"[REDACTED]"}]`},
 		{`[["authorization","v"],["Host","h"]]`, `[["authorization","[REDACTED]"],["Host","h"]]`},
+		{`{"requestHeaders":{"Authorization":["AWS4-HMAC-SHA256 Credential=AK/1, Signature=ff"]}}`, `{"requestHeaders":{"Authorization":["AWS4-HMAC-SHA256 [REDACTED]"]}}`},
+		{`[{"name":"Authorization","value":"AWS AK:sig"}]`, `[{"name":"Authorization","value":"AWS [REDACTED]"}]`},
 		{`{"n":12345678901234567890}`, `{"n":12345678901234567890}`},
 		{`not json planted`, `"not json [REDACTED]"`},
 		{`{"a":1} {"b":2}`, `"{\"a\":1} {\"b\":2}"`},
@@ -59,6 +69,9 @@ func TestRedactorJSON(t *testing.T) {
 		}
 		if !json.Valid(got) {
 			t.Errorf("JSON(%s) is not valid JSON", tt.in)
+		}
+		if again := r.JSON(got); string(again) != string(got) {
+			t.Errorf("JSON is not idempotent on %s: %s", got, again)
 		}
 	}
 }
