@@ -1,0 +1,298 @@
+package suites
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive
+	. "github.com/onsi/gomega"    //nolint:revive
+
+	"github.com/partcopy/partcopy/internal/s3call"
+)
+
+// altPerm is a bucket permission the permission specs (D18, D19, D21) give
+// the alt principal.
+type altPerm string
+
+const (
+	// permRead is READ on a source bucket: s3:GetObject (D18).
+	permRead altPerm = "read"
+	// permWrite is WRITE on a destination bucket: what a multipart upload
+	// needs (D19).
+	permWrite altPerm = "write"
+)
+
+// permActions are the policy actions of each permission.
+var permActions = map[altPerm][]string{
+	permRead:  {"s3:GetObject"},
+	permWrite: {"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
+}
+
+// permACL are the bucket ACL grant headers of each permission (the fallback
+// when the endpoint takes no bucket policies).
+var permACL = map[altPerm]string{
+	permRead:  "X-Amz-Grant-Read",
+	permWrite: "X-Amz-Grant-Write",
+}
+
+// Propagation of a grant or revoke is waited for by retrying, at most
+// grantAttempts times grantDelay apart (real endpoints apply bucket
+// policies within seconds).
+const (
+	grantAttempts = 15
+	grantDelay    = time.Second
+)
+
+// grants gives Alt access to Main's buckets within one spec. Every bucket it
+// touches gets a DeferCleanup that removes the grant. It uses a bucket
+// policy naming Config.AltPrincipal, and falls back to x-amz-grant-*
+// headers when the endpoint refuses policies; when it takes neither the
+// spec is unsupported.
+type grants struct {
+	sc      *Ctx
+	mode    map[string]string // bucket -> "policy" | "acl"
+	cleaned map[string]bool
+	altID   string // alt's canonical id (ACL mode), looked up once
+	mainID  string
+}
+
+func newGrants(sc *Ctx) *grants {
+	return &grants{sc: sc, mode: map[string]string{}, cleaned: map[string]bool{}}
+}
+
+// refusedUnimplemented reports a reply that clearly says "this endpoint does not
+// do that".
+func refusedUnimplemented(ex *s3call.Exchange) bool {
+	return ex != nil && (ex.Status == http.StatusNotImplemented || s3call.ErrorCode(ex) == "NotImplemented")
+}
+
+// set makes perms the whole of Alt's access to bucket (replacing what set
+// gave before); keys are the objects Alt must read (object ACLs in ACL
+// mode). No perms revokes.
+func (g *grants) set(ctx context.Context, bucket string, keys []string, perms ...altPerm) {
+	GinkgoHelper()
+	if len(perms) == 0 {
+		g.revoke(ctx, bucket)
+		return
+	}
+	g.registerCleanup(bucket, keys)
+	if g.mode[bucket] != "acl" {
+		ex, err := g.sc.Main.PutBucketPolicy(ctx, bucket, g.policy(bucket, perms))
+		Expect(err).NotTo(HaveOccurred(), "PutBucketPolicy")
+		if ex.Status/100 == 2 {
+			g.mode[bucket] = "policy"
+			return
+		}
+		policyRefusal := fmt.Sprintf("PutBucketPolicy answered %d %s", ex.Status, s3call.ErrorCode(ex))
+		if g.mode[bucket] == "policy" {
+			// It took a policy on this bucket before: a refusal now is a real failure.
+			Fail("changing the bucket policy failed: " + policyRefusal)
+		}
+		if !g.setACL(ctx, bucket, keys, perms) {
+			Unsupported("cannot grant the alt principal access: %s, and ACL grant headers were refused too", policyRefusal)
+		}
+		g.mode[bucket] = "acl"
+		return
+	}
+	Expect(g.setACL(ctx, bucket, keys, perms)).To(BeTrue(), "PutBucketAcl was refused after it worked once")
+}
+
+// revoke removes every grant set gave on bucket.
+func (g *grants) revoke(ctx context.Context, bucket string) {
+	GinkgoHelper()
+	Expect(g.remove(ctx, bucket, nil)).To(Succeed())
+}
+
+func (g *grants) remove(ctx context.Context, bucket string, keys []string) error {
+	switch g.mode[bucket] {
+	case "policy":
+		ex, err := g.sc.Main.DeleteBucketPolicy(ctx, bucket)
+		return s3call.Check("DeleteBucketPolicy", ex, err, 200, 204)
+	case "acl":
+		h := http.Header{}
+		h.Set("X-Amz-Acl", "private")
+		ex, err := g.sc.Main.PutBucketACL(ctx, bucket, h)
+		if err := s3call.Check("PutBucketAcl private", ex, err, 200); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			ex, err := g.sc.Main.Do(ctx, &s3call.Request{Method: http.MethodPut, Bucket: bucket, Key: k, Query: "acl", Header: h})
+			if err == nil && refusedUnimplemented(ex) {
+				continue
+			}
+			if err := s3call.Check("PutObjectAcl private", ex, err, 200); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (g *grants) registerCleanup(bucket string, keys []string) {
+	if g.cleaned[bucket] {
+		return
+	}
+	g.cleaned[bucket] = true
+	DeferCleanup(func() {
+		cctx, cancel := cleanupCtx()
+		defer cancel()
+		if err := g.remove(cctx, bucket, keys); err != nil {
+			GinkgoWriter.Printf("removing alt's grant on %s: %v\n", bucket, err)
+		}
+	})
+}
+
+// policy renders a bucket policy that allows Alt the actions of perms on
+// bucket and its objects.
+func (g *grants) policy(bucket string, perms []altPerm) string {
+	var actions []string
+	for _, p := range perms {
+		actions = append(actions, permActions[p]...)
+	}
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Sid":       "PartcopyAlt",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"AWS": []string{g.sc.Cfg.altPrincipal()}},
+			"Action":    actions,
+			"Resource":  []string{"arn:aws:s3:::" + bucket, "arn:aws:s3:::" + bucket + "/*"},
+		}},
+	}
+	b, _ := json.Marshal(doc)
+	return string(b)
+}
+
+// setACL grants perms with x-amz-grant-* headers on the bucket (and READ on
+// keys, since S3 reads objects by their own ACL). It keeps the owner's
+// FULL_CONTROL, which explicit grant headers would otherwise drop.
+func (g *grants) setACL(ctx context.Context, bucket string, keys []string, perms []altPerm) bool {
+	GinkgoHelper()
+	if g.altID == "" {
+		g.altID = principalOwnerID(ctx, g.sc.Alt)
+		if g.altID == "" {
+			g.altID = g.sc.Cfg.altPrincipal()
+		}
+		g.mainID = principalOwnerID(ctx, g.sc.Main)
+	}
+	h := http.Header{}
+	for _, p := range perms {
+		h.Set(permACL[p], fmt.Sprintf("id=%q", g.altID))
+	}
+	if g.mainID != "" {
+		h.Set("X-Amz-Grant-Full-Control", fmt.Sprintf("id=%q", g.mainID))
+	}
+	ex, err := g.sc.Main.PutBucketACL(ctx, bucket, h)
+	Expect(err).NotTo(HaveOccurred(), "PutBucketAcl")
+	if ex.Status/100 != 2 {
+		return false
+	}
+	read := false
+	for _, p := range perms {
+		read = read || p == permRead
+	}
+	if !read {
+		return true
+	}
+	oh := http.Header{}
+	oh.Set("X-Amz-Grant-Read", fmt.Sprintf("id=%q", g.altID))
+	if g.mainID != "" {
+		oh.Set("X-Amz-Grant-Full-Control", fmt.Sprintf("id=%q", g.mainID))
+	}
+	for _, k := range keys {
+		ex, err := g.sc.Main.Do(ctx, &s3call.Request{Method: http.MethodPut, Bucket: bucket, Key: k, Query: "acl", Header: oh})
+		Expect(err).NotTo(HaveOccurred(), "PutObjectAcl")
+		if refusedUnimplemented(ex) {
+			continue // the endpoint reads objects by the bucket's ACL
+		}
+		Expect(s3call.Check("PutObjectAcl "+k, ex, nil, 200)).To(Succeed())
+	}
+	return true
+}
+
+// principalOwnerID is the canonical user id of c's principal (ListBuckets' Owner),
+// or "" when the endpoint does not say.
+func principalOwnerID(ctx context.Context, c *s3call.Client) string {
+	ex, err := c.ListBuckets(ctx)
+	if err != nil || ex.Status != 200 {
+		return ""
+	}
+	var res struct {
+		Owner struct {
+			ID string `xml:"ID"`
+		} `xml:"Owner"`
+	}
+	if xml.Unmarshal(ex.Body, &res) != nil {
+		return ""
+	}
+	return strings.TrimSpace(res.Owner.ID)
+}
+
+// grantSleep waits d or until ctx ends; false when ctx ended.
+func grantSleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// untilGranted calls try until it returns true, at most grantAttempts times
+// grantDelay apart (grant propagation); it returns try's last answer.
+func untilGranted(ctx context.Context, try func() bool) bool {
+	for i := 0; ; i++ {
+		if try() {
+			return true
+		}
+		if i+1 >= grantAttempts || !grantSleep(ctx, grantDelay) {
+			return false
+		}
+	}
+}
+
+// uploadAsGranted starts a multipart upload as c, retrying while a
+// fresh grant propagates, and registers its abort (by c, then by Main, the
+// bucket owner, in case c's grant is gone by then).
+func (sc *Ctx) uploadAsGranted(ctx context.Context, c *s3call.Client, bucket, key string) string {
+	GinkgoHelper()
+	var (
+		id   string
+		last error
+	)
+	untilGranted(ctx, func() bool {
+		id, _, last = c.CreateMultipartUpload(ctx, bucket, key, nil)
+		return last == nil
+	})
+	Expect(last).NotTo(HaveOccurred(), "CreateMultipartUpload as the granted principal (after %d attempts)", grantAttempts)
+	DeferCleanup(func() {
+		cctx, cancel := cleanupCtx()
+		defer cancel()
+		if ex, err := c.AbortMultipartUpload(cctx, bucket, key, id); err == nil && ex.Status/100 == 2 {
+			return
+		}
+		_, _ = sc.Main.AbortMultipartUpload(cctx, bucket, key, id)
+	})
+	return id
+}
+
+// copyAsGranted sends a copy as c until it succeeds (grant propagation)
+// and returns the last outcome.
+func (sc *Ctx) copyAsGranted(ctx context.Context, c *s3call.Client, in s3call.CopyPart) (*s3call.Exchange, s3call.Outcome) {
+	var (
+		ex *s3call.Exchange
+		o  s3call.Outcome
+	)
+	untilGranted(ctx, func() bool {
+		ex, o = c.UploadPartCopy(ctx, in)
+		return o.OK
+	})
+	return ex, o
+}
