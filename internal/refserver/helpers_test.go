@@ -282,17 +282,11 @@ func (e *env) do(r rawReq) rawResp {
 			sum := sha256.Sum256(r.body)
 			ph = hex.EncodeToString(sum[:])
 		}
-		req.Header.Set("X-Amz-Content-Sha256", ph)
 		st := r.signTime
 		if st.IsZero() {
 			st = time.Now()
 		}
-		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-		err := signer.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: p.AccessKey, SecretAccessKey: p.SecretKey, SessionToken: p.SessionToken},
-			req, ph, "s3", e.srv.Options().Region, st)
-		if err != nil {
-			e.t.Fatal(err)
-		}
+		e.sign(req, p, ph, st)
 	}
 	resp, err := e.hs.Client().Do(req)
 	if err != nil {
@@ -304,6 +298,22 @@ func (e *env) do(r rawReq) rawResp {
 		e.t.Fatal(err)
 	}
 	return rawResp{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// sign signs req with the SDK's SigV4 signer as p; payloadHash "" means an
+// empty body.
+func (e *env) sign(req *http.Request, p Principal, payloadHash string, at time.Time) {
+	e.t.Helper()
+	if payloadHash == "" {
+		payloadHash = emptySHA256
+	}
+	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	err := signer.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: p.AccessKey, SecretAccessKey: p.SecretKey, SessionToken: p.SessionToken},
+		req, payloadHash, "s3", e.srv.Options().Region, at)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // ssecHeaders returns the three SSE-C headers for key (prefix "" for the
