@@ -111,15 +111,8 @@ func WriteHTML(w io.Writer, c Conformance) error {
 		Generated           string
 		Failed, Unsupported []SpecResult
 	}{C: c, States: specStates(c.Specs), ClauseCounts: clauseCounts(c.Clauses),
-		Generated: c.GeneratedAt.UTC().Format("2006-01-02 15:04:05Z")}
-	for _, s := range c.Specs {
-		switch s.State {
-		case StateFailed:
-			data.Failed = append(data.Failed, s)
-		case StateUnsupported:
-			data.Unsupported = append(data.Unsupported, s)
-		}
-	}
+		Generated: c.GeneratedAt.UTC().Format("2006-01-02 15:04:05Z"),
+		Failed:    specsIn(c.Specs, StateFailed), Unsupported: specsIn(c.Specs, StateUnsupported)}
 	if err := conformanceHTML.Execute(w, data); err != nil {
 		return fmt.Errorf("render html: %w", err)
 	}

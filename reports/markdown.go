@@ -145,13 +145,7 @@ func WriteMarkdown(w io.Writer, c Conformance) error {
 			strings.Join(specs, "<br>"), mdCell(strings.Join(cl.Observed, "; ")))
 	}
 
-	var failed []SpecResult
-	for _, s := range c.Specs {
-		if s.State == StateFailed {
-			failed = append(failed, s)
-		}
-	}
-	if len(failed) > 0 {
+	if failed := specsIn(c.Specs, StateFailed); len(failed) > 0 {
 		b.WriteString("\n## Failed specs\n")
 		for _, s := range failed {
 			fmt.Fprintf(&b, "\n### %s\n\n", mdCell(s.Name))
@@ -169,13 +163,7 @@ func WriteMarkdown(w io.Writer, c Conformance) error {
 		}
 	}
 
-	var unsupported []SpecResult
-	for _, s := range c.Specs {
-		if s.State == StateUnsupported {
-			unsupported = append(unsupported, s)
-		}
-	}
-	if len(unsupported) > 0 {
+	if unsupported := specsIn(c.Specs, StateUnsupported); len(unsupported) > 0 {
 		b.WriteString("\n## Unsupported\n\n")
 		for _, s := range unsupported {
 			fmt.Fprintf(&b, "- %s (%s): %s\n", mdCell(s.Name), strings.Join(s.Clauses, ", "), mdCell(s.Message))
@@ -183,6 +171,17 @@ func WriteMarkdown(w io.Writer, c Conformance) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// specsIn returns the specs in state.
+func specsIn(specs []SpecResult, state SpecState) []SpecResult {
+	var out []SpecResult
+	for _, s := range specs {
+		if s.State == state {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // specStates maps spec names to their states, for the clause table.

@@ -54,60 +54,52 @@ func DetectSchema(data []byte) (string, error) {
 
 // ParseConformance decodes a conformance report, checking its schema field.
 func ParseConformance(data []byte) (Conformance, error) {
-	var c Conformance
-	s, err := DetectSchema(data)
-	if err != nil {
-		return c, err
-	}
-	if s != ConformanceSchema {
-		return c, fmt.Errorf("%w: got %s, want %s", ErrUnknownSchema, s, ConformanceSchema)
-	}
-	if err := strictUnmarshal(data, &c); err != nil {
-		return c, fmt.Errorf("decode %s: %w", ConformanceSchema, err)
-	}
-	return c, nil
+	return parseReport[Conformance](data, ConformanceSchema)
 }
 
 // ParseLoad decodes a load report, checking its schema field.
 func ParseLoad(data []byte) (Load, error) {
-	var l Load
-	s, err := DetectSchema(data)
-	if err != nil {
-		return l, err
-	}
-	if s != LoadSchema {
-		return l, fmt.Errorf("%w: got %s, want %s", ErrUnknownSchema, s, LoadSchema)
-	}
-	if err := strictUnmarshal(data, &l); err != nil {
-		return l, fmt.Errorf("decode %s: %w", LoadSchema, err)
-	}
-	return l, nil
+	return parseReport[Load](data, LoadSchema)
 }
 
 // ReadConformance reads a conformance report from path.
 func ReadConformance(path string) (Conformance, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Conformance{}, err
-	}
-	c, err := ParseConformance(data)
-	if err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
+	return readReport[Conformance](path, ConformanceSchema)
 }
 
 // ReadLoad reads a load report from path.
 func ReadLoad(path string) (Load, error) {
+	return readReport[Load](path, LoadSchema)
+}
+
+// parseReport decodes a report of schema want into T.
+func parseReport[T any](data []byte, want string) (T, error) {
+	var r T
+	s, err := DetectSchema(data)
+	if err != nil {
+		return r, err
+	}
+	if s != want {
+		return r, fmt.Errorf("%w: got %s, want %s", ErrUnknownSchema, s, want)
+	}
+	if err := strictUnmarshal(data, &r); err != nil {
+		return r, fmt.Errorf("decode %s: %w", want, err)
+	}
+	return r, nil
+}
+
+// readReport reads a report of schema want from path; errors name the path.
+func readReport[T any](path, want string) (T, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Load{}, err
+		var zero T
+		return zero, err
 	}
-	l, err := ParseLoad(data)
+	r, err := parseReport[T](data, want)
 	if err != nil {
-		return l, fmt.Errorf("%s: %w", path, err)
+		return r, fmt.Errorf("%s: %w", path, err)
 	}
-	return l, nil
+	return r, nil
 }
 
 // strictUnmarshal rejects unknown fields: a v1 reader that silently drops
