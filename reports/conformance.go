@@ -417,9 +417,6 @@ func (c Conformance) redacted() Conformance {
 			Observed: r.Strings(cl.Observed),
 		}
 	}
-	if c.Clauses == nil {
-		out.Clauses = nil
-	}
 	out.Specs = make([]SpecResult, len(c.Specs))
 	for i, s := range c.Specs {
 		ns := s
@@ -436,9 +433,6 @@ func (c Conformance) redacted() Conformance {
 			}
 		}
 		out.Specs[i] = ns
-	}
-	if c.Specs == nil {
-		out.Specs = nil
 	}
 	return out
 }

@@ -92,11 +92,9 @@ func (r *Redactor) String(s string) string {
 	return s
 }
 
-// Strings redacts each element of ss into a new slice.
+// Strings redacts each element of ss into a new slice, never nil: the
+// schemas' list fields are arrays, not null.
 func (r *Redactor) Strings(ss []string) []string {
-	if ss == nil {
-		return nil
-	}
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = r.String(s)
