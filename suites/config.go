@@ -59,6 +59,9 @@ type Config struct {
 	// MinPartSize is the endpoint's minimum size of a non-last part; 0
 	// means 5 MiB (S05).
 	MinPartSize int64
+	// RecordAll attaches every spec's exchanges to the report, not only a
+	// failed spec's (for self-tests and debugging; reports grow large).
+	RecordAll bool
 	// BucketPrefix starts every bucket name; "" means "pc".
 	BucketPrefix string
 }

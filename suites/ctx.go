@@ -102,7 +102,7 @@ func (sc *Ctx) beginSpec() {
 
 // endSpec attaches the spec's exchanges to the report when it failed.
 func (sc *Ctx) endSpec(failed bool) {
-	if !failed {
+	if !failed && !sc.Cfg.RecordAll {
 		return
 	}
 	sc.mu.Lock()

@@ -41,6 +41,7 @@ type conformOptions struct {
 	minPartSize    string
 	timeout        time.Duration
 	verbose        bool
+	recordAll      bool
 	configFile     string
 }
 
@@ -109,6 +110,7 @@ connection error; 130 interrupted (partial reports are still written).`,
 		fs.StringVar(&o.minPartSize, "min-part-size", "5MiB", "the endpoint's minimum size of a non-last part (S05), e.g. 5MiB, 100KB")
 		fs.DurationVar(&o.timeout, "timeout", 2*time.Hour, "bound on the whole run")
 		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print every spec as it runs")
+		fs.BoolVar(&o.recordAll, "record-all", false, "keep every spec's HTTP exchanges in the report, not only failed specs'")
 		fs.StringVar(&o.configFile, "config", "", "YAML file of options (keys are flag names); explicit flags override it")
 		return cmd
 	})
@@ -173,6 +175,7 @@ func setupConform(ctx context.Context, o *conformOptions) (*conformRun, error) {
 	cfg.RestoreTimeout = o.restoreTimeout
 	cfg.Profile = o.profile
 	cfg.SkipLarge = o.skipLarge
+	cfg.RecordAll = o.recordAll
 	if err := cfg.Validate(); err != nil {
 		run.close()
 		return nil, asUsage(err)
