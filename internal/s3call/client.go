@@ -118,7 +118,8 @@ type Request struct {
 type Timing struct {
 	// Start is when Do was called (after signing).
 	Start time.Time
-	// Wrote is when the request (headers and body) was fully written.
+	// Wrote is when the request (headers and body) was fully written; zero
+	// when the server answered before the request was fully written.
 	Wrote time.Time
 	// FirstByte is when the first byte of the response arrived.
 	FirstByte time.Time
@@ -195,16 +196,31 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Exchange, error) {
 		secrets:       c.cfg.Credentials.Secrets(),
 	}
 	ex.RequestHeader.Set("Host", req.Host)
-	var mu sync.Mutex
+	ex.secrets = append(ex.secrets, headerSecrets(req.Header)...)
+	// The trace callbacks run on the transport's goroutines; a server that
+	// answers before reading the whole request makes WroteRequest fire
+	// after Do has returned. The instants are kept here and copied into the
+	// exchange once, under the lock; later callbacks are ignored.
+	var (
+		mu               sync.Mutex
+		wrote, firstByte time.Time
+		sealed           bool
+	)
 	trace := &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) {
+			now := time.Now()
 			mu.Lock()
-			ex.Timing.Wrote = time.Now()
+			if !sealed {
+				wrote = now
+			}
 			mu.Unlock()
 		},
 		GotFirstResponseByte: func() {
+			now := time.Now()
 			mu.Lock()
-			ex.Timing.FirstByte = time.Now()
+			if !sealed && firstByte.IsZero() {
+				firstByte = now
+			}
 			mu.Unlock()
 		},
 	}
@@ -223,11 +239,14 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Exchange, error) {
 		}
 		return nil, te
 	}
+	now := time.Now()
 	mu.Lock()
-	if ex.Timing.FirstByte.IsZero() {
-		ex.Timing.FirstByte = time.Now()
-	}
+	sealed = true
+	ex.Timing.Wrote, ex.Timing.FirstByte = wrote, firstByte
 	mu.Unlock()
+	if ex.Timing.FirstByte.IsZero() {
+		ex.Timing.FirstByte = now
+	}
 	ex.Status = resp.StatusCode
 	ex.Header = resp.Header
 	if r.Stream {
@@ -299,7 +318,8 @@ func (c *Client) build(ctx context.Context, r *Request) (*http.Request, string, 
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	u := &url.URL{Scheme: c.base.Scheme, Host: host, Opaque: "//" + host + path, RawQuery: r.Query}
+	u := &url.URL{Scheme: c.base.Scheme, Host: host, RawQuery: r.Query}
+	setPath(u, path)
 	var body io.Reader
 	length := int64(0)
 	payloadHash := r.PayloadHash
@@ -338,7 +358,9 @@ func (c *Client) build(ctx context.Context, r *Request) (*http.Request, string, 
 			payloadHash = UnsignedPayload
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	// The request is made for the endpoint and then given the exact URL:
+	// net/url would reject (or rewrite) the malformed paths specs send.
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String(), body)
 	if err != nil {
 		return nil, "", fmt.Errorf("building request: %w", err)
 	}
@@ -359,9 +381,45 @@ func (c *Client) build(ctx context.Context, r *Request) (*http.Request, string, 
 	return req, payloadHash, nil
 }
 
+// setPath puts the escaped path on u so that it goes on the wire byte for
+// byte, in origin form ("PUT /bucket/key?q HTTP/1.1", as every SDK sends
+// it). Paths net/url cannot carry as given (an invalid escape, a byte it
+// would escape) go in u.Opaque; one of those that starts with "//" would
+// read as a host there, so it is sent in absolute form instead.
+func setPath(u *url.URL, path string) {
+	if p, err := url.PathUnescape(path); err == nil {
+		u.Path, u.RawPath = p, path
+		if u.EscapedPath() == path {
+			return
+		}
+		u.Path, u.RawPath = "", ""
+	}
+	if strings.HasPrefix(path, "//") {
+		u.Opaque = "//" + u.Host + path
+	} else {
+		u.Opaque = path
+	}
+}
+
+// wirePath is the escaped path of u as it goes on the wire.
+func wirePath(u *url.URL) string {
+	switch {
+	case u.Opaque == "":
+		return u.EscapedPath()
+	case strings.HasPrefix(u.Opaque, "//"):
+		rest := strings.TrimPrefix(u.Opaque, "//")
+		if i := strings.Index(rest, "/"); i >= 0 {
+			return rest[i:]
+		}
+		return "/"
+	default:
+		return u.Opaque
+	}
+}
+
 // displayURL is the URL as it went on the wire, query included.
 func (c *Client) displayURL(req *http.Request) string {
-	s := req.URL.Scheme + ":" + req.URL.Opaque
+	s := req.URL.Scheme + "://" + req.URL.Host + wirePath(req.URL)
 	if req.URL.RawQuery != "" {
 		s += "?" + req.URL.RawQuery
 	}

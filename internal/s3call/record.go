@@ -135,3 +135,38 @@ func RecordsJSON(rs []Record) string {
 	}
 	return string(b)
 }
+
+// headerSecrets returns the secret values a request carries in its headers
+// (the signature, the session token, SSE-C keys), so that a record of the
+// exchange redacts them wherever they come back: a SignatureDoesNotMatch
+// body quotes the signature it got, a faulty server may echo a key.
+func headerSecrets(h http.Header) []string {
+	var out []string
+	for k, vs := range h {
+		if !secretHeaders[strings.ToLower(k)] {
+			continue
+		}
+		for _, v := range vs {
+			if strings.EqualFold(k, "authorization") {
+				v = authSignature(v)
+			}
+			if v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// authSignature is the signature in an Authorization value: SigV4's
+// "Signature=<hex>", SigV2's "AWS <access key>:<signature>".
+func authSignature(v string) string {
+	if _, sig, ok := strings.Cut(v, "Signature="); ok {
+		sig, _, _ = strings.Cut(sig, ",")
+		return strings.TrimSpace(sig)
+	}
+	if _, sig, ok := strings.Cut(v, ":"); ok && strings.HasPrefix(v, "AWS ") {
+		return strings.TrimSpace(sig)
+	}
+	return v
+}

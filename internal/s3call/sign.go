@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -111,29 +112,30 @@ func StringToSignV2(req *http.Request, bucket string) string {
 	if bucket != "" {
 		b.WriteString("/" + bucket)
 	}
-	path := req.URL.Opaque
-	if path != "" {
-		path = strings.TrimPrefix(path, "//")
-		if i := strings.Index(path, "/"); i >= 0 {
-			path = path[i:]
-		} else {
-			path = "/"
-		}
-	} else {
-		path = req.URL.EscapedPath()
-	}
+	// The path is taken literally, escapes and their case included.
+	path := wirePath(req.URL)
 	if path == "" {
 		path = "/"
 	}
 	b.WriteString(path)
+	// Sub-resource values enter decoded ("uploadId=a/b", not "a%2Fb"), as
+	// botocore's HmacV1Auth and MinIO's verifier have them; '+' stays '+'.
 	var subs []string
 	for _, kv := range strings.Split(req.URL.RawQuery, "&") {
 		if kv == "" {
 			continue
 		}
-		k, _, _ := strings.Cut(kv, "=")
-		if v2SubResources[k] {
-			subs = append(subs, kv)
+		k, v, hasValue := strings.Cut(kv, "=")
+		if !v2SubResources[k] {
+			continue
+		}
+		if dv, err := url.PathUnescape(v); err == nil {
+			v = dv
+		}
+		if hasValue {
+			subs = append(subs, k+"="+v)
+		} else {
+			subs = append(subs, k)
 		}
 	}
 	sort.SliceStable(subs, func(i, j int) bool {
