@@ -1,13 +1,76 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+)
 
 func init() {
 	register(func() *cobra.Command {
-		return &cobra.Command{
+		var (
+			out          string
+			loadDuration time.Duration
+			loadRate     float64
+			skipLarge    bool
+			profile      string
+		)
+		cmd := &cobra.Command{
 			Use:   "run",
-			Short: "run (not built yet)",
-			RunE:  notBuilt("run"),
+			Short: "The main job: conformance, then a short load, against the embedded endpoint",
+			Long: `run is what 'make run' does: 'partcopy conform' against the embedded reference
+endpoint (every clause, the 5 GiB specs included), then a short open-loop
+'partcopy load' against it, with every report written into --out:
+conformance.json/.md/.html, junit.xml, load.json/.md/.html, latency and
+throughput plots, HdrHistogram logs and a per-second CSV.
+
+It needs nothing installed. To check a real endpoint, use 'partcopy conform'
+and 'partcopy load' with --endpoint.
+
+Exit codes: 0 both passed; 1 a conformance spec failed or no copy succeeded
+under load; 2 usage error; 130 interrupted.`,
+			Example: `  partcopy run
+  partcopy run --out /tmp/pc --load-duration 30s --load-rate 200`,
+			Args: cobra.NoArgs,
+			RunE: func(c *cobra.Command, _ []string) error {
+				conformArgs := []string{"conform", "--out", out, "--profile", profile}
+				if skipLarge {
+					conformArgs = append(conformArgs, "--skip-large")
+				}
+				conformErr := subcommand(c, conformArgs)
+				if exitCodeOf(conformErr) == exitInterrupted || exitCodeOf(conformErr) == exitUsage && conformErr != nil {
+					return conformErr
+				}
+				fmt.Fprintf(c.OutOrStdout(), "\npartcopy run: load, %s at %g copies/s\n", loadDuration, loadRate)
+				loadErr := subcommand(c, []string{"load", "--out", out, "--duration", loadDuration.String(),
+					"--rate", fmt.Sprint(loadRate)})
+				if loadErr != nil {
+					return loadErr
+				}
+				if conformErr != nil {
+					return conformErr
+				}
+				fmt.Fprintf(c.OutOrStdout(), "\npartcopy run: PASS; reports in %s (conformance.md, load.md)\n", out)
+				return nil
+			},
 		}
+		fs := cmd.Flags()
+		fs.StringVar(&out, "out", "partcopy-report", "directory for every report")
+		fs.DurationVar(&loadDuration, "load-duration", 10*time.Second, "how long the load runs")
+		fs.Float64Var(&loadRate, "load-rate", 100, "open-loop copies per second during the load")
+		fs.BoolVar(&skipLarge, "skip-large", false, "skip the 5 GiB specs (D22)")
+		fs.StringVar(&profile, "profile", "s3", "conformance profile: obs or s3")
+		return cmd
 	})
+}
+
+// subcommand runs another partcopy command in process, with the caller's
+// output streams.
+func subcommand(parent *cobra.Command, args []string) error {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(parent.OutOrStdout())
+	root.SetErr(parent.ErrOrStderr())
+	return root.ExecuteContext(parent.Context())
 }
