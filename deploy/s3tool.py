@@ -221,7 +221,11 @@ def mc(env, *args):
     cmd = [os.path.join(cache, "bin", "mc"), "--config-dir", env["PARTCOPY_MC_CONFIG_DIR"],
            "--no-color", "--quiet", *args]
     r = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=60)
-    return r.returncode, (r.stdout + r.stderr).strip()
+    out = (r.stdout + r.stderr).strip()
+    # mc may echo the alias URL, which carries main's secret.
+    for secret in (env["PARTCOPY_SECRET_KEY"], env["PARTCOPY_ALT_SECRET_KEY"]):
+        out = out.replace(secret, "<redacted>")
+    return r.returncode, out
 
 
 # ----------------------------------------------------------------- grant --

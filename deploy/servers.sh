@@ -5,7 +5,7 @@
 #   servers.sh install <minio|versitygw|moto|all>
 #   servers.sh start <minio|versitygw|moto> <statedir>
 #   servers.sh start-all <basedir>          # <basedir>/{minio,versitygw,moto}
-#   servers.sh env <statedir>               # print the sourceable env file
+#   servers.sh env [--path] <statedir>      # show env (secrets masked) / its path
 #   servers.sh grant <statedir> <bucket> <none|read|write|readwrite|s3:Act,...>
 #   servers.sh verify <statedir>            # raw-request smoke check (boto3)
 #   servers.sh stop <statedir>              # kill process group, remove data
@@ -20,6 +20,7 @@ set -euo pipefail
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$DEPLOY_DIR/.." && pwd)
 CACHE=${PARTCOPY_CACHE:-$REPO_ROOT/.cache}
+case "$CACHE" in /*) ;; *) CACHE=$PWD/$CACHE ;; esac
 BIN=$CACHE/bin
 TOOL=$DEPLOY_DIR/s3tool.py
 
@@ -195,9 +196,7 @@ launch() {
 	# Non-interactive bash does not make background jobs group leaders, so
 	# setsid execs in place and $! is the server's pid and process group.
 	setsid "$@" >>"$statedir/server.log" 2>&1 </dev/null &
-	local pid=$!
-	echo "$pid" >"$statedir/pid"
-	LAUNCHED_PID=$pid
+	echo "$!" >"$statedir/pid"
 }
 
 # wait_healthy STATEDIR NAME CHECK-CMD... polls CHECK-CMD until it succeeds,
@@ -248,6 +247,7 @@ cmd_start() {
 	if [ -f "$statedir/pid" ] && pid_alive "$(cat "$statedir/pid")"; then
 		die "a server is already running for $statedir (pid $(cat "$statedir/pid")); stop it first"
 	fi
+	local t0=$SECONDS
 	rm -f "$statedir/env" "$statedir/env.tmp" "$statedir/pid"
 	mkdir -p "$statedir/data"
 	local envtmp=$statedir/env.tmp
@@ -267,7 +267,7 @@ cmd_start() {
 	# The env file appears only once the server is fully set up, so a
 	# half-started server never leaves credentials that look usable.
 	mv -f "$envtmp" "$statedir/env"
-	echo "start: $server ready at $(envget "$statedir" PARTCOPY_ENDPOINT) (env: $statedir/env)"
+	echo "start: $server ready at $(envget "$statedir" PARTCOPY_ENDPOINT) in $((SECONDS - t0))s (env: $statedir/env)"
 }
 
 start_minio() {
@@ -341,6 +341,8 @@ start_minio() {
 	if ! out=$(MC_HOST_pc="https://$main_key:$main_secret@127.0.0.1:$port" \
 		"$mc" --config-dir "$statedir/mc" --no-color --quiet \
 		admin user add pc "$alt_key" "$alt_secret" 2>&1); then
+		out=${out//"$main_secret"/<redacted>}
+		out=${out//"$alt_secret"/<redacted>}
 		fail_start "$statedir" "minio: mc admin user add failed: $(echo "$out" | tail -n1 | cut -c1-200)"
 	fi
 	# A new MinIO user has no policy, hence no rights at all: what the
@@ -379,6 +381,8 @@ start_versitygw() {
 	if ! out=$(ADMIN_ACCESS_KEY="$main_key" ADMIN_SECRET_KEY="$main_secret" \
 		"$vgw" admin --endpoint-url "$endpoint" --region "$REGION" \
 		create-user --access "$alt_key" --secret "$alt_secret" --role user 2>&1); then
+		out=${out//"$main_secret"/<redacted>}
+		out=${out//"$alt_secret"/<redacted>}
 		fail_start "$statedir" "versitygw: admin create-user failed: $(echo "$out" | tail -n1 | cut -c1-200)"
 	fi
 
@@ -432,8 +436,8 @@ stop_quiet() {
 	[ -f "$statedir/pid" ] && pid=$(cat "$statedir/pid")
 	if [ -n "$pid" ]; then
 		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-		local i
-		for i in $(seq 1 100); do
+		local _
+		for _ in $(seq 1 100); do
 			pgrp_alive "$pid" || break
 			sleep 0.1
 		done
@@ -474,8 +478,10 @@ cmd_start_all() {
 	local base s
 	base=$(abs_dir "$1")
 	for s in "${SERVERS[@]}"; do
-		if ! (cmd_start "$s" "$base/$s"); then
+		# A separate process, not a subshell: `set -e` is off inside an if.
+		if ! bash "$DEPLOY_DIR/servers.sh" start "$s" "$base/$s"; then
 			# Leave nothing running behind a failed start-all.
+			local t
 			for t in "${SERVERS[@]}"; do stop_quiet "$base/$t" 2>/dev/null || true; done
 			die "start-all: $s failed to start (log: $base/$s/server.log)"
 		fi
@@ -487,15 +493,26 @@ cmd_stop_all() {
 	local s rc=0
 	for s in "${SERVERS[@]}"; do
 		[ -d "$1/$s" ] || continue
-		(cmd_stop "$1/$s") || rc=1
+		bash "$DEPLOY_DIR/servers.sh" stop "$1/$s" || rc=1
 	done
 	return $rc
 }
 
+# cmd_env prints the env file with secrets masked (safe for CI logs), or
+# with --path just its path, for `. "$(servers.sh env --path DIR)"`.
 cmd_env() {
+	local path=no
+	if [ "${1:-}" = --path ]; then
+		path=yes
+		shift
+	fi
 	[ $# -eq 1 ] || usage
 	[ -f "$1/env" ] || die "no env file in $1 (is the server started?)"
-	cat "$1/env"
+	if [ $path = yes ]; then
+		echo "$(abs_dir "$1")/env"
+	else
+		sed -E 's/^(export PARTCOPY_[A-Z_]*(SECRET|SESSION_TOKEN)[A-Z_]*)=.*/\1=<redacted>/' "$1/env"
+	fi
 }
 
 main() {
