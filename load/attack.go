@@ -72,6 +72,10 @@ type Config struct {
 	Recorders int
 	// Sinks receive each interval (interval log, CSV, progress).
 	Sinks []IntervalSink
+	// Start is when the run begins; zero means at once. A future time makes
+	// Attack wait for it, so that the run can be lined up with something
+	// else (a fault schedule, another generator).
+	Start time.Time
 }
 
 // Mode returns reports.ModeOpen or reports.ModeClosed.
@@ -159,7 +163,21 @@ func Attack(ctx context.Context, sc Scenario, cfg Config) (*Run, error) {
 	reqCtx, cancelReq := context.WithCancel(ctx)
 	defer cancelReq()
 
+	if d := time.Until(cfg.Start); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
 	start := time.Now()
+	if !cfg.Start.IsZero() && cfg.Start.Before(start) {
+		// Intended times run from the requested start even when the
+		// timer woke late.
+		start = cfg.Start
+	}
 	m := NewMetrics(start, nrec, cfg.Sinks...)
 	end := start.Add(cfg.Duration)
 	a := &attacker{cfg: cfg, sc: sc, m: m, ctx: ctx, reqCtx: reqCtx}

@@ -204,9 +204,6 @@ func NewMetrics(start time.Time, n int, sinks ...IntervalSink) *Metrics {
 		total: NewHistogram(), ttfb: NewHistogram(), uncor: NewHistogram(),
 	}
 	m.iv.Total, m.iv.TTFB, m.iv.Uncorrected = NewHistogram(), NewHistogram(), NewHistogram()
-	m.iv.Total.SetTag("total")
-	m.iv.TTFB.SetTag("ttfb")
-	m.iv.Uncorrected.SetTag("uncorrected")
 	for i := 0; i < n; i++ {
 		m.shards = append(m.shards, newRecorder())
 	}
@@ -243,6 +240,10 @@ func (m *Metrics) Flush(now time.Time, final bool) {
 	iv.Start, iv.End, iv.Offset, iv.Final = m.last, now, m.last.Sub(m.start), final
 	iv.Failures = m.ivFail
 	iv.InFlight = m.inFlight.Load()
+	// Reset clears tags and timestamps, so they are set at every flush.
+	iv.Total.SetTag("total")
+	iv.TTFB.SetTag("ttfb")
+	iv.Uncorrected.SetTag("uncorrected")
 	for _, h := range []*hdrhistogram.Histogram{iv.Total, iv.TTFB, iv.Uncorrected} {
 		h.SetStartTimeMs(iv.Start.UnixMilli())
 		h.SetEndTimeMs(iv.End.UnixMilli())

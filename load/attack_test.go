@@ -1,0 +1,162 @@
+package load
+
+import (
+	"context"
+	"math"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/load/nulls3"
+)
+
+// TestStallPercentiles checks the coordinated-omission correction against
+// an analytic model. The fault proxy freezes every copy that arrives during
+// the first F = 400 ms of every P = 2 s until the freeze ends; the generator
+// sends R = 50 copies/s for 4 s (two periods), the periods anchored at the
+// run's start.
+//
+// Analytic model: copies are due every 1/R = 20 ms, at offsets u = 0, 20,
+// ..., 1980 ms into each period. A copy due at u < F waits F - u; the others
+// take only the service time s. So P(L > x) = (F - x)/P for 0 < x < F:
+//
+//	p90: (F - x)/P = 0.10  =>  x = F - 0.10 P = 400 - 200 = 200 ms
+//	p99: (F - x)/P = 0.01  =>  x = F - 0.01 P = 400 -  20 = 380 ms
+//
+// (on the discrete grid of 2 x 100 copies the same values: the 21st and 3rd
+// largest). Case "one" allows a single copy in flight, as a single wrk2
+// connection: the copy due at u = 0 holds the only slot until the freeze
+// ends, and the copies due after it wait in the generator (late starts) and
+// go out back to back, one service time s each, when it ends. The copy due
+// at u then ends at F + (u R) s, so L(u) = F - u (1 - R s) and
+//
+//	p_q = F - (1 - q) P (1 - R s)
+//
+// which is the model above when s is negligible (R s = 1% at s = 0.2 ms;
+// under -race, s is a few ms, hence the term). s is measured as the
+// uncorrected median: the typical copy is not stalled. Corrected p90 and
+// p99 must come out within 5% of p_q. Uncorrected latency, measured from
+// the actual send, sees one slow copy per 100 (the one holding the slot):
+// its p90 and p99 are service times, far below. Coordinated omission would
+// have hidden the stall.
+//
+// Case "ample" is the control: up to 100 copies in flight, every copy goes
+// out on time and the endpoint holds each one for its whole wait, so
+// corrected and uncorrected agree. Its release burst (20 copies answered at
+// once at the end of every freeze) costs the 2-core machine up to a few
+// tens of ms, so its check is only that the two figures agree and come
+// near the model, not the 5% bound.
+func TestStallPercentiles(t *testing.T) {
+	const (
+		rate     = 50.0
+		freeze   = 400 * time.Millisecond
+		period   = 2 * time.Second
+		duration = 2 * period
+	)
+	model := func(q float64, s time.Duration) time.Duration {
+		return freeze - time.Duration((1-q)*float64(period)*(1-rate*s.Seconds()))
+	}
+	for _, tc := range []struct {
+		name        string
+		maxInFlight int
+		heldBack    bool
+	}{
+		{"one", 1, true},
+		{"ample", 100, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			null := nullServer(t)
+			start := time.Now().Add(300 * time.Millisecond)
+			proxy := faultServer(t, null.URL, start, "copy:stall="+freeze.String()+"/"+period.String())
+			sc := newScenario(t, proxy.URL, Workload{SourceSize: 1 << 20}, tc.maxInFlight)
+			run, err := Attack(context.Background(), sc, Config{
+				Duration: duration, Rate: rate, MaxInFlight: tc.maxInFlight, Start: start, Drain: 10 * time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantOps := int64(rate * duration.Seconds())
+			if run.Counts.Ops != wantOps || run.Counts.Failed != 0 {
+				t.Fatalf("ops %d failed %d (%v), want %d and 0", run.Counts.Ops, run.Counts.Failed, run.Failures, wantOps)
+			}
+			q := func(h interface{ ValueAtQuantile(float64) int64 }, p float64) time.Duration {
+				return time.Duration(h.ValueAtQuantile(p))
+			}
+			c90, c99 := q(run.Total, 90), q(run.Total, 99)
+			u50, u90, u99 := q(run.Uncorrected, 50), q(run.Uncorrected, 90), q(run.Uncorrected, 99)
+			s := time.Duration(0)
+			if tc.heldBack {
+				s = u50
+			}
+			m90, m99 := model(0.90, s), model(0.99, s)
+			t.Logf("corrected p90 %v p99 %v; model (s = %v) %v %v; uncorrected p50 %v p90 %v p99 %v; late starts %d",
+				c90, c99, s, m90, m99, u50, u90, u99, run.Counts.LateStarts)
+			tolerance := 0.05
+			if !tc.heldBack {
+				tolerance = 0.15
+			}
+			within := func(name string, got, want time.Duration) {
+				if d := math.Abs(float64(got-want)) / float64(want); d > tolerance {
+					t.Errorf("corrected %s = %v, model %v: off by %.1f%% (> %.0f%%)", name, got, want, 100*d, 100*tolerance)
+				}
+			}
+			within("p90", c90, m90)
+			within("p99", c99, m99)
+			if tc.heldBack {
+				if u90 > c90/5 || u99 > c99/5 {
+					t.Errorf("uncorrected p90 %v / p99 %v are not far below corrected %v / %v", u90, u99, c90, c99)
+				}
+				if run.Counts.LateStarts < int64(0.15*float64(wantOps)) {
+					t.Errorf("late starts %d: expected the ~19 copies per freeze held in the generator", run.Counts.LateStarts)
+				}
+			} else if u90 < c90*9/10 || u99 < c99*9/10 {
+				t.Errorf("uncorrected p90 %v / p99 %v should be close to corrected %v / %v when nothing is held back", u90, u99, c90, c99)
+			}
+		})
+	}
+}
+
+// TestNoETag200CountedAsFailure injects CopyPartResults without an ETag
+// with the fault proxy (D02) and checks that every one of them, and nothing
+// else, is counted as a failed copy under the no-etag-200 kind.
+func TestNoETag200CountedAsFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"closed", Config{Duration: time.Second, Concurrency: 4}},
+		{"open", Config{Duration: time.Second, Rate: 300}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var served atomic.Int64
+			null := httptest.NewServer(countingHandler{next: nulls3.Handler(), count: func() { served.Add(1) }})
+			t.Cleanup(null.Close)
+			proxy := faultServer(t, null.URL, time.Time{}, "copy:noetag200@0.3")
+			sc := newScenario(t, proxy.URL, Workload{SourceSize: 1 << 20, PartSize: 256 << 10, CompleteEvery: 10}, 4)
+			run, err := Attack(context.Background(), sc, tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			injected := proxy.Stats()[0].Fired
+			key := string(s3call.KindNoETag200)
+			t.Logf("ops %d, succeeded %d, failed %d %v, injected %d", run.Counts.Ops, run.Counts.Succeeded, run.Counts.Failed, run.Failures, injected)
+			if injected == 0 {
+				t.Fatal("the proxy injected nothing")
+			}
+			if run.Counts.Ops != served.Load() {
+				t.Errorf("ops %d, but the endpoint answered %d copies", run.Counts.Ops, served.Load())
+			}
+			if run.Failures[key] != injected || run.Counts.Failed != injected || len(run.Failures) != 1 {
+				t.Errorf("failures %v (failed %d), want exactly {%s: %d}", run.Failures, run.Counts.Failed, key, injected)
+			}
+			if run.Counts.Succeeded != run.Counts.Ops-injected {
+				t.Errorf("succeeded %d, want %d", run.Counts.Succeeded, run.Counts.Ops-injected)
+			}
+			if want := run.Counts.Succeeded * (256 << 10); run.Counts.Bytes != want {
+				t.Errorf("bytes %d, want %d (failed copies copy nothing)", run.Counts.Bytes, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,86 @@
+package load
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkRecord is the recording overhead per operation: three
+// histogram updates and the counters, under the recorder's lock.
+func BenchmarkRecord(b *testing.B) {
+	t0 := time.Now()
+	m := NewMetrics(t0, 1)
+	rec := m.recorderFor(0)
+	r := Result{Intended: t0, Start: t0.Add(time.Microsecond), Sent: t0.Add(2 * time.Microsecond),
+		FirstByte: t0.Add(300 * time.Microsecond), Done: t0.Add(400 * time.Microsecond), OK: true, Bytes: 8 << 20}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.Done = t0.Add(time.Duration(400+i%1000) * time.Microsecond)
+		rec.Record(&r, false)
+	}
+}
+
+// BenchmarkRecordParallel records from every P at once, one recorder per
+// worker as Attack does.
+func BenchmarkRecordParallel(b *testing.B) {
+	t0 := time.Now()
+	m := NewMetrics(t0, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var next atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		w := int(next.Add(1))
+		rec := m.recorderFor(w)
+		r := Result{Intended: t0, Start: t0, FirstByte: t0.Add(time.Millisecond), Done: t0.Add(2 * time.Millisecond), OK: true}
+		for pb.Next() {
+			rec.Record(&r, false)
+		}
+	})
+}
+
+// BenchmarkCopyOp is one whole copy against the do-nothing endpoint in the
+// same process: build, SigV4-sign, send, read, classify (D02), record.
+func BenchmarkCopyOp(b *testing.B) {
+	null := nullServer(b)
+	sc := newScenario(b, null.URL, Workload{SourceSize: 1 << 10}, 1)
+	m := NewMetrics(time.Now(), 1)
+	rec := m.recorderFor(0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now := time.Now()
+		r := Result{Intended: now, Start: now}
+		sc.Op(ctx, Hit{}, &r)
+		if !r.OK {
+			b.Fatalf("copy failed: %s", r.FailureKey)
+		}
+		rec.Record(&r, false)
+	}
+}
+
+// BenchmarkGenerator is the rate the closed-loop generator sustains
+// against the do-nothing endpoint in the same process, with signing,
+// classification and recording on. Run it with -cpu 1 to pin both to one
+// P; load/bench/wrk-compare.sh runs the endpoint on another core and
+// compares with wrk.
+func BenchmarkGenerator(b *testing.B) {
+	null := nullServer(b)
+	sc := newScenario(b, null.URL, Workload{SourceSize: 1 << 10}, 16)
+	var ops int64
+	var elapsed time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run, err := Attack(context.Background(), sc, Config{Duration: time.Second, Concurrency: 16})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ops += run.Counts.Succeeded
+		elapsed += run.Elapsed()
+	}
+	b.ReportMetric(float64(ops)/elapsed.Seconds(), "copies/s")
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(ops), "ns/copy")
+}

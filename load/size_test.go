@@ -1,0 +1,77 @@
+package load
+
+import "testing"
+
+func TestParseSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		bad  bool
+	}{
+		{in: "0", want: 0},
+		{in: "1048576", want: 1 << 20},
+		{in: "8MiB", want: 8 << 20},
+		{in: "8mib", want: 8 << 20},
+		{in: "1GiB", want: 1 << 30},
+		{in: "5GiB", want: 5 << 30},
+		{in: "512KiB", want: 512 << 10},
+		{in: "5MB", want: 5_000_000},
+		{in: "100KB", want: 100_000},
+		{in: "1.5GiB", want: 3 << 29},
+		{in: " 64 MiB ", want: 64 << 20},
+		{in: "8M", want: 8 << 20},
+		{in: "10B", want: 10},
+		{in: "", bad: true},
+		{in: "MiB", bad: true},
+		{in: "-1", bad: true},
+		{in: "-1MiB", bad: true},
+		{in: "1.5B", bad: true},
+		{in: "abc", bad: true},
+		{in: "8XiB", bad: true},
+		{in: "99999999999TiB", bad: true},
+		{in: "NaN", bad: true},
+	} {
+		got, err := ParseSize(tc.in)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("ParseSize(%q) = %d, want an error", tc.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   int64
+		want string
+	}{
+		{0, "0B"}, {1023, "1023B"}, {1024, "1KiB"}, {8 << 20, "8MiB"}, {3 << 29, "1.5GiB"}, {5 << 30, "5GiB"},
+	} {
+		if got := FormatSize(tc.in); got != tc.want {
+			t.Errorf("FormatSize(%d) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"8MiB", "1GiB", "0", "1.5GiB", "5MB", "-1", "1e30", " 3 k"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseSize(s)
+		if err != nil {
+			return
+		}
+		if n < 0 {
+			t.Fatalf("ParseSize(%q) = %d < 0", s, n)
+		}
+		// A formatted size with an integral value parses back to itself.
+		if back, err := ParseSize(FormatSize(n)); err == nil && FormatSize(back) != FormatSize(n) {
+			t.Fatalf("round trip of %d: %q -> %d", n, FormatSize(n), back)
+		}
+	})
+}
