@@ -79,6 +79,11 @@
 //
 // # Observability
 //
+// Every answer a rule touched carries the response header X-Partcopy-Fault
+// (FaultHeader) with the action of each rule that fired on the request
+// ("error200", "latency", ...), so a client's record of the exchange shows
+// that it received a fault; a reset has no answer to carry it.
+//
 // Proxy.Stats counts, per rule, the requests its selector matched and the
 // requests it fired on. The same counters are served as JSON at StatsPath
 // ("/_partcopy/faults") on the proxy's own listener for an unsigned GET;

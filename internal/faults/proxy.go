@@ -219,6 +219,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if pl.delay > 0 && !sleepCtx(r.Context(), pl.delay) {
 		return // the client gave up while held
 	}
+	// Every answer a fired rule touched says so, so that a client's record
+	// of the exchange shows it received a fault (self-tests, bug reports).
+	// A reset sends no answer to carry it.
+	for _, i := range pl.fired {
+		w.Header().Add(FaultHeader, string(p.rules[i].Action))
+	}
 	rule := pl.outcome
 	if rule == nil {
 		p.passThrough(w, r)
@@ -339,9 +345,7 @@ func (p *Proxy) passThrough(w http.ResponseWriter, r *http.Request) {
 	}
 	defer res.Body.Close()
 	h := w.Header()
-	for k, v := range res.Header {
-		h[k] = v
-	}
+	copyHeader(h, res.Header)
 	removeHop(h)
 	// Suppress what net/http would add on its own, so headers arrive as the
 	// target sent them.
@@ -365,6 +369,25 @@ func (p *Proxy) passThrough(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, v := range res.Trailer {
 		h[k] = v
+	}
+}
+
+// FaultHeader is the response header naming the action of every rule
+// that fired on the request (one value per rule, in rule order). It is
+// added to every answer the proxy delayed, rewrote or made up; a reset has
+// no answer to carry it, and a pass-through answer has none.
+const FaultHeader = "X-Partcopy-Fault"
+
+// copyHeader copies the target's response headers into dst. FaultHeader
+// values are appended, not replaced, so that the marks of a proxy behind
+// this one and this proxy's own both survive.
+func copyHeader(dst, src http.Header) {
+	for k, v := range src {
+		if k == FaultHeader {
+			dst[k] = append(append([]string(nil), v...), dst[k]...)
+			continue
+		}
+		dst[k] = v
 	}
 }
 

@@ -86,9 +86,7 @@ func (p *Proxy) bufferedRewrite(w http.ResponseWriter, r *http.Request, rule *Ru
 		p.logUpstream(r, "body", up.err)
 	}
 	h := w.Header()
-	for k, v := range rewriteHeaders(up.res) {
-		h[k] = v
-	}
+	copyHeader(h, rewriteHeaders(up.res))
 	var body []byte
 	switch rule.Action {
 	case ActionError200:
