@@ -109,32 +109,58 @@ func configErr(format string, a ...any) error {
 }
 
 // ParseEndpoint validates an endpoint URL: scheme http or https, a host, no
-// path beyond "/", no credentials in it.
+// path beyond "/", no credentials in it. Its errors never repeat
+// credentials found in the URL.
 func ParseEndpoint(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, configErr("no endpoint: pass --endpoint URL or set AWS_ENDPOINT_URL_S3")
 	}
+	shown := RedactString(redactUserinfo(raw), nil)
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, configErr("bad endpoint URL %q: %v", raw, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, configErr("bad endpoint URL %q: scheme must be http or https", raw)
-	}
-	if u.Host == "" {
-		return nil, configErr("bad endpoint URL %q: no host", raw)
+		// url.Error repeats the whole URL, credentials included: keep only
+		// the reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, configErr("bad endpoint URL %q: %v", shown, err)
 	}
 	if u.User != nil {
-		return nil, configErr("bad endpoint URL: credentials in the URL are not allowed; use --access-key/--secret-key")
+		return nil, configErr("bad endpoint URL %q: credentials in the URL are not allowed; use --access-key/--secret-key", shown)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, configErr("bad endpoint URL %q: scheme must be http or https", shown)
+	}
+	if u.Host == "" {
+		return nil, configErr("bad endpoint URL %q: no host", shown)
 	}
 	if u.Path != "" && u.Path != "/" {
-		return nil, configErr("bad endpoint URL %q: it must not have a path", raw)
+		return nil, configErr("bad endpoint URL %q: it must not have a path", shown)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, configErr("bad endpoint URL %q: it must not have a query or fragment", raw)
+		return nil, configErr("bad endpoint URL %q: it must not have a query or fragment", shown)
 	}
 	u.Path = ""
 	return u, nil
+}
+
+// redactUserinfo replaces whatever precedes the last '@' of a URL's
+// authority (user:password) with Redacted, also in strings net/url cannot
+// parse.
+func redactUserinfo(raw string) string {
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		rest = Redacted + rest[at:]
+	}
+	return prefix + rest
 }
 
 // Resolved is what Resolve found: endpoint, region and credentials.

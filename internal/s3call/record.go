@@ -2,6 +2,7 @@ package s3call
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"sort"
@@ -23,7 +24,8 @@ var secretHeaders = map[string]bool{
 }
 
 // secretQuery matches presigned-URL secrets in query strings.
-var secretQuery = regexp.MustCompile(`(?i)(X-Amz-(?:Signature|Credential|Security-Token)|Signature|AWSAccessKeyId)=[^&\s"]*`)
+// A value ends at the next parameter, white space, a quote or markup.
+var secretQuery = regexp.MustCompile(`(?i)(X-Amz-(?:Signature|Credential|Security-Token)|Signature|AWSAccessKeyId)=[^&\s"'<>]*`)
 
 // Record is an exchange fit for reports and logs: every secret redacted,
 // the body cut to an excerpt.
@@ -72,7 +74,8 @@ func (ex *Exchange) Record(extra ...string) Record {
 // TransportRecord is the record of a request that got no response.
 func TransportRecord(err error, secrets ...string) Record {
 	r := Record{TransportError: RedactString(err.Error(), secrets)}
-	if te, ok := err.(*TransportError); ok {
+	var te *TransportError
+	if errors.As(err, &te) {
 		r.Method, r.URL = te.Method, RedactString(te.URL, secrets)
 	}
 	return r
