@@ -97,7 +97,11 @@ func (s *Server) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 		if req.id != nil {
 			who = req.id.p.Name
 		}
-		s.logf("refserver: %s %s?%s -> %d (%s, %s, %v)", r.Method, r.URL.Path, redactQuery(r.URL.RawQuery), w.status, who, req.reqID, time.Since(start).Round(time.Microsecond))
+		target := r.URL.Path
+		if r.URL.RawQuery != "" {
+			target += "?" + redactQuery(r.URL.RawQuery)
+		}
+		s.logf("refserver: %s %s -> %d (%s, %s, %v)", r.Method, target, w.status, who, req.reqID, time.Since(start).Round(time.Microsecond))
 	}()
 	if err := req.route(); err != nil {
 		req.fail(err)
