@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -355,6 +356,35 @@ func TestRequestBodies(t *testing.T) {
 	})
 }
 
+// TestPayloadHashGiven: a payload hash given by the caller (the field or
+// the header itself) is the one sent and signed, even a wrong one.
+func TestPayloadHashGiven(t *testing.T) {
+	srv := newRecorder(t, nil)
+	c := srv.client(t, Config{Credentials: testCreds})
+	wrong := sha256Hex("not the body")
+	for _, r := range []*Request{
+		{Method: http.MethodPut, Bucket: "b", Key: "k", Body: strings.NewReader("body"), PayloadHash: wrong},
+		{Method: http.MethodPut, Bucket: "b", Key: "k", Body: strings.NewReader("body"), Header: http.Header{"X-Amz-Content-Sha256": {wrong}}},
+		{Method: http.MethodPut, Bucket: "b", Key: "k", Body: strings.NewReader("body"), PayloadHash: UnsignedPayload},
+	} {
+		if _, err := c.Do(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		s := srv.last()
+		want := wrong
+		if r.PayloadHash == UnsignedPayload {
+			want = UnsignedPayload
+		}
+		if got := s.header.Values("X-Amz-Content-Sha256"); len(got) != 1 || got[0] != want {
+			t.Errorf("X-Amz-Content-Sha256 = %q, want %q", got, want)
+		}
+		if string(s.body) != "body" {
+			t.Errorf("body %q", s.body)
+		}
+		verifyV4(t, s, testCreds, "us-east-1")
+	}
+}
+
 func TestNoRetries(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -397,6 +427,35 @@ func TestNoRetries(t *testing.T) {
 				t.Errorf("server saw %d requests, want 1", n)
 			}
 		})
+	}
+}
+
+// TestNoRetryOnReusedConnection: a server that reads a request on a
+// kept-alive connection and hangs up sees it once. (net/http itself
+// re-sends GET and HEAD once in that case, before any byte of a response;
+// the methods that change state - every copy, upload and complete - are
+// never re-sent.)
+func TestNoRetryOnReusedConnection(t *testing.T) {
+	var calls atomic.Int32
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) >= 2 {
+			hangUp(w, r)
+		}
+	})
+	c := srv.client(t, Config{Credentials: testCreds})
+	for _, m := range []string{http.MethodPut, http.MethodPost, http.MethodDelete} {
+		calls.Store(0)
+		before := srv.count()
+		if _, err := c.Do(context.Background(), &Request{Method: m, Bucket: "b", Key: "k"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.Do(context.Background(), &Request{Method: m, Bucket: "b", Key: "k", Query: "partNumber=1&uploadId=u"})
+		if err == nil {
+			t.Errorf("%s: no error for a dropped request", m)
+		}
+		if n := srv.count() - before; n != 2 {
+			t.Errorf("%s: server saw %d requests for 2 calls", m, n)
+		}
 	}
 }
 
@@ -660,6 +719,10 @@ func TestGetObjectStreamsAndHashes(t *testing.T) {
 			io.WriteString(w, `<Error><Code>NoSuchKey</Code></Error>`)
 			return
 		}
+		if r.URL.Path == "/b/small" {
+			w.Write(GenBytes(seed, 1000))
+			return
+		}
 		w.Header().Set("Content-Length", "67108864")
 		io.Copy(w, NewGen(seed, size))
 	})
@@ -691,9 +754,12 @@ func TestGetObjectStreamsAndHashes(t *testing.T) {
 		t.Errorf("timing %+v", or.Timing)
 	}
 
-	small, err := c.GetObject(context.Background(), "b", "k", "", http.Header{"Range": {"bytes=0-9"}}, 100<<20)
-	if err != nil || small.Size != size || !bytes.Equal(small.Data[:10], GenBytes(seed, 10)) {
+	small, err := c.GetObject(context.Background(), "b", "small", "versionId=v1", http.Header{"Range": {"bytes=0-9"}}, 1000)
+	if err != nil || small.Size != 1000 || !bytes.Equal(small.Data, GenBytes(seed, 1000)) || small.MD5 != MD5Hex(GenBytes(seed, 1000)) {
 		t.Errorf("GetObject with keep: %d bytes kept, err %v", len(small.Data), err)
+	}
+	if got := srv.last().rawQuery; got != "versionId=v1" {
+		t.Errorf("query %q", got)
 	}
 	if got := srv.last().header.Get("Range"); got != "bytes=0-9" {
 		t.Errorf("Range header %q", got)

@@ -40,7 +40,13 @@ func (c *Client) sign(req *http.Request, payloadHash string) error {
 		req.Header.Set("Authorization", "AWS "+cr.AccessKey+":"+sig)
 		return nil
 	}
-	if req.Header.Get("X-Amz-Content-Sha256") == "" {
+	if h := req.Header.Get("X-Amz-Content-Sha256"); h != "" {
+		// The caller's header is what the server puts in the canonical
+		// request, so it is what gets signed: a deliberately wrong hash then
+		// reaches the server's payload check instead of failing the
+		// signature.
+		payloadHash = h
+	} else {
 		req.Header.Set("X-Amz-Content-Sha256", payloadHash)
 	}
 	// The signer rewrites RawQuery into canonical form; the wire must carry
