@@ -8,8 +8,8 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 )
 
-// longKey is a key of exactly 1024 bytes, S3's maximum.
-var longKey = "long-" + strings.Repeat("k", 1024-len("long-"))
+// s04LongKey is a key of exactly 1024 bytes, S3's maximum.
+var s04LongKey = "long-" + strings.Repeat("k", 1024-len("long-"))
 
 var _ = describe("Special source keys", func(sc *Ctx) {
 	// S04: the key in x-amz-copy-source is percent-encoded (s3call
@@ -48,6 +48,6 @@ var _ = describe("Special source keys", func(sc *Ctx) {
 		Entry("CJK characters (日本)", Label("S04"), "日本/語", []string{"日本"}, SpecTimeout(time.Minute)),
 		Entry("a double slash (a//b)", Label("S04"), "a//b", []string{"a/b"}, SpecTimeout(time.Minute)),
 		Entry("a leading slash", Label("S04"), "/leading", []string{"leading"}, SpecTimeout(time.Minute)),
-		Entry("1024 bytes (the longest key)", Label("S04"), longKey, []string{longKey[:1023], longKey[:1000]}, SpecTimeout(time.Minute)),
+		Entry("1024 bytes (the longest key)", Label("S04"), s04LongKey, []string{s04LongKey[:1023], s04LongKey[:1000]}, SpecTimeout(time.Minute)),
 	)
 })

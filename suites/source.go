@@ -76,8 +76,8 @@ func pauseCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// sortedKeys lists a map's keys in order (stable failure messages).
-func sortedKeys(m map[string]string) []string {
+// sortedMetaKeys lists a map's keys in order (stable failure messages).
+func sortedMetaKeys(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -99,7 +99,7 @@ var _ = describe("Source unchanged", func(sc *Ctx) {
 	BeforeEach(func(ctx SpecContext) {
 		bucket = sc.MustBucket(ctx, nil)
 		h := http.Header{}
-		for _, k := range sortedKeys(meta) {
+		for _, k := range sortedMetaKeys(meta) {
 			h.Set(k, meta[k])
 		}
 		h.Set("Content-Type", "application/x-partcopy-d04")
