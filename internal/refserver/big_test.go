@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"runtime"
 	"testing"
 	"time"
@@ -89,5 +90,54 @@ func TestD22_FiveGiBLimitOnServerSideBuiltObject(t *testing.T) {
 		float64(heapGrowth)/(1<<20), float64(sysGrowth)/(1<<20))
 	if heapGrowth > 100<<20 || sysGrowth > 100<<20 {
 		t.Fatalf("memory grew by heap %d / sys %d bytes; want < 100 MB", heapGrowth, sysGrowth)
+	}
+}
+
+// TestD22_FiveGiBLimitFast checks the 400s of D22 on a >5 GiB object put
+// straight into the store (segments over one 1 MiB blob), so it runs in
+// -short mode too: both refusals happen before any byte is hashed.
+func TestD22_FiveGiBLimitFast(t *testing.T) {
+	e := newEnv(t, Options{})
+	b := e.bucket(e.main)
+	blobData := randBytes(1 << 20)
+	bl := &blob{data: blobData}
+	var segs []segment
+	for i := 0; i < 5<<10; i++ {
+		segs = append(segs, segment{b: bl, off: 0, n: 1 << 20})
+	}
+	segs = append(segs, segment{b: bl, off: 0, n: 1})
+	big := newContent(segs)
+	if big.size != MaxPartSize+1 {
+		t.Fatalf("size %d", big.size)
+	}
+	e.srv.mu.Lock()
+	e.srv.putVersionLocked(e.srv.buckets[b], &objVersion{key: "big", data: big, etag: `"x-5121"`, owner: "main", header: http.Header{}})
+	e.srv.mu.Unlock()
+	id := e.initiate(e.main, b, "dst")
+	cases := []struct {
+		name, rng string
+		status    int
+	}{
+		{"whole source of 5 GiB + 1", "", 400},
+		{"range of 5 GiB + 1", fmt.Sprintf("bytes=0-%d", MaxPartSize), 400},
+		{"range of 5 GiB + 1 from offset 0..end", fmt.Sprintf("bytes=0-%d", big.size-1), 400},
+		{"small range near the end", fmt.Sprintf("bytes=%d-%d", big.size-10, big.size-1), 200},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.copyPart(e.main, b, "dst", id, 1, b+"/big", c.rng)
+			if c.status == 200 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantCode(t, err, 400, "InvalidRequest", "EntityTooLarge")
+		})
+	}
+	parts := e.listParts(e.main, b, "dst", id)
+	want := md5.Sum(append(append([]byte{}, blobData[len(blobData)-9:]...), blobData[0]))
+	if len(parts) != 1 || aws.ToString(parts[0].ETag) != `"`+hex.EncodeToString(want[:])+`"` {
+		t.Fatalf("parts %+v, want one 10-byte part with ETag %x", parts, want)
 	}
 }

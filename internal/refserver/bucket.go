@@ -48,6 +48,16 @@ func (q *request) ownerOnlyLocked() (*bucket, *apiError) {
 	return b, nil
 }
 
+// ownerCheck verifies that the bucket exists and the requester owns it
+// before a request body is read, so strangers cannot make the server read
+// bodies for nothing. Handlers check again when they apply the change.
+func (q *request) ownerCheck() *apiError {
+	q.s.mu.Lock()
+	defer q.s.mu.Unlock()
+	_, e := q.ownerOnlyLocked()
+	return e
+}
+
 type createBucketConfiguration struct {
 	LocationConstraint string `xml:"LocationConstraint"`
 }
@@ -55,6 +65,9 @@ type createBucketConfiguration struct {
 func (q *request) createBucket() *apiError {
 	if !validBucketName(q.bucket) {
 		return errf(http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.").with("BucketName", q.bucket)
+	}
+	if q.id == nil {
+		return errAccessDenied()
 	}
 	body, e := q.readXMLBody(maxXMLBody)
 	if e != nil {
@@ -69,9 +82,6 @@ func (q *request) createBucket() *apiError {
 			return errf(http.StatusBadRequest, "IllegalLocationConstraintException",
 				"The %s location constraint is incompatible for the region specific endpoint this request was sent to.", lc)
 		}
-	}
-	if q.id == nil {
-		return errAccessDenied()
 	}
 	acl, e := q.s.parseGrantHeaders(q.r.Header)
 	if e != nil {
@@ -187,6 +197,9 @@ type versioningConfiguration struct {
 }
 
 func (q *request) putVersioning() *apiError {
+	if e := q.ownerCheck(); e != nil {
+		return e
+	}
 	body, e := q.readXMLBody(maxXMLBody)
 	if e != nil {
 		return e
@@ -225,6 +238,9 @@ func (q *request) getVersioning() *apiError {
 const maxPolicySize = 20 << 10
 
 func (q *request) putPolicy() *apiError {
+	if e := q.ownerCheck(); e != nil {
+		return e
+	}
 	body, e := q.readXMLBody(maxXMLBody)
 	if e != nil {
 		return e
@@ -282,6 +298,9 @@ func (q *request) deletePolicy() *apiError {
 }
 
 func (q *request) putBucketACL() *apiError {
+	if e := q.ownerCheck(); e != nil {
+		return e
+	}
 	body, e := q.readXMLBody(maxXMLBody)
 	if e != nil {
 		return e
@@ -601,6 +620,12 @@ type deleteErrorXML struct {
 }
 
 func (q *request) deleteObjects() *apiError {
+	q.s.mu.Lock()
+	_, e := q.bucketLocked()
+	q.s.mu.Unlock()
+	if e != nil {
+		return e
+	}
 	body, e := q.readXMLBody(maxXMLBody)
 	if e != nil {
 		return e

@@ -401,6 +401,9 @@ type completeResult struct {
 // stores the object: the concatenation of the parts, ETag
 // "md5(concat(part md5s))-N" (S08).
 func (q *request) completeUpload() *apiError {
+	if e := q.checkObjectWrite(actPutObject); e != nil {
+		return e
+	}
 	body, e := q.readXMLBody(maxCompleteBody)
 	if e != nil {
 		return e

@@ -384,6 +384,9 @@ type restoreRequest struct {
 // restoreObject starts the restore of a cold object (D05). It completes
 // after Options.RestoreDelay; HEAD shows the progress in x-amz-restore.
 func (q *request) restoreObject() *apiError {
+	if e := q.checkObjectWrite(actRestoreObject); e != nil {
+		return e
+	}
 	body, e := q.readXMLBody(maxXMLBody)
 	if e != nil {
 		return e

@@ -3,6 +3,7 @@ package refserver
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -222,6 +223,15 @@ func Start(ctx context.Context, o Options, addr string, tlsCert, tlsKey string) 
 	if (tlsCert == "") != (tlsKey == "") {
 		return nil, errors.New("refserver: TLS needs both a certificate and a key file")
 	}
+	var tlsCfg *tls.Config
+	if tlsCert != "" {
+		// Load the pair up front so a bad file is an error here, not later.
+		pair, err := tls.LoadX509KeyPair(tlsCert, tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("refserver: TLS certificate: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	}
 	srv := New(o)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -229,31 +239,17 @@ func Start(ctx context.Context, o Options, addr string, tlsCert, tlsKey string) 
 	}
 	hs := NewHTTPServer(srv)
 	scheme := "http"
-	if tlsCert != "" {
+	if tlsCfg != nil {
 		scheme = "https"
+		ln = tls.NewListener(ln, tlsCfg)
 	}
 	r := &Running{URL: scheme + "://" + ln.Addr().String(), Server: srv, hs: hs, done: make(chan struct{})}
-	errc := make(chan error, 1)
 	go func() {
 		defer close(r.done)
-		var err error
-		if tlsCert != "" {
-			err = hs.ServeTLS(ln, tlsCert, tlsKey)
-		} else {
-			err = hs.Serve(ln)
-		}
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- err
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			srv.logf("refserver: serve: %v", err)
 		}
 	}()
-	// A bad certificate fails at once; give it a moment to report.
-	if tlsCert != "" {
-		select {
-		case err := <-errc:
-			return nil, fmt.Errorf("refserver: serve TLS: %w", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 	go func() {
 		select {
 		case <-ctx.Done():
