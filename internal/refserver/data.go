@@ -105,15 +105,6 @@ func (c *content) writeRange(w io.Writer, start, end int64) error {
 	return nil
 }
 
-// bytes returns a copy of all bytes (tests and small objects only).
-func (c *content) bytes() []byte {
-	out := make([]byte, 0, c.size)
-	for _, s := range c.segs {
-		out = append(out, s.b.data[s.off:s.off+s.n]...)
-	}
-	return out
-}
-
 // md5Memo remembers the MD5 of (content, range) so that building a big
 // source from repeated copies of one object hashes its bytes once. It is
 // bounded: when full it is cleared (correctness never depends on it).

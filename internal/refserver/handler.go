@@ -362,10 +362,16 @@ func (q *request) verifyDigests(sha [32]byte, sum [16]byte) *apiError {
 	return nil
 }
 
+// bodyChunk is the size of the blobs an uploaded body is stored in: memory
+// is allocated chunk by chunk as bytes arrive (a client that declares 5 GiB
+// and sends nothing costs one chunk), and no contiguous buffer of the whole
+// body is ever needed.
+const bodyChunk = 8 << 20
+
 // readObjectBody reads the body of PutObject/UploadPart: Content-Length is
-// required and at most 5 GiB; memory grows only as bytes arrive. It returns
-// the bytes and their MD5.
-func (q *request) readObjectBody() ([]byte, [16]byte, *apiError) {
+// required and at most 5 GiB. It returns the data as a content of chunk
+// blobs, and its MD5.
+func (q *request) readObjectBody() (*content, [16]byte, *apiError) {
 	n := q.r.ContentLength
 	if n < 0 {
 		return nil, [16]byte{}, errf(http.StatusLengthRequired, "MissingContentLength", "You must provide the Content-Length HTTP header.")
@@ -375,18 +381,21 @@ func (q *request) readObjectBody() ([]byte, [16]byte, *apiError) {
 	}
 	mh := md5.New()
 	var sh hash.Hash
-	ws := []io.Writer{mh}
 	if q.payload != "" {
 		sh = sha256.New()
-		ws = append(ws, sh)
 	}
-	var buf bytes.Buffer
-	if n <= 64<<20 {
-		buf.Grow(int(n)) // small declared sizes: allocate once
-	}
-	got, err := io.Copy(io.MultiWriter(append(ws, &buf)...), io.LimitReader(q.r.Body, n))
-	if err != nil || got != n {
-		return nil, [16]byte{}, errf(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	var segs []segment
+	for left := n; left > 0; {
+		chunk := make([]byte, min(left, bodyChunk))
+		if _, err := io.ReadFull(q.r.Body, chunk); err != nil {
+			return nil, [16]byte{}, errf(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+		}
+		mh.Write(chunk)
+		if sh != nil {
+			sh.Write(chunk)
+		}
+		segs = append(segs, segment{b: &blob{data: chunk}, n: int64(len(chunk))})
+		left -= int64(len(chunk))
 	}
 	var sum [16]byte
 	copy(sum[:], mh.Sum(nil))
@@ -397,7 +406,7 @@ func (q *request) readObjectBody() ([]byte, [16]byte, *apiError) {
 	if e := q.verifyDigests(sha, sum); e != nil {
 		return nil, sum, e
 	}
-	return buf.Bytes(), sum, nil
+	return newContent(segs), sum, nil
 }
 
 // isoTime formats S3 XML timestamps: ISO 8601 with milliseconds, UTC (D13).

@@ -167,7 +167,7 @@ func (q *request) uploadPart() *apiError {
 	if e != nil {
 		return e
 	}
-	p := &part{number: num, data: contentOf(data), md5: sum, etag: quoteETag(sum[:]), lastModified: s.stamp()}
+	p := &part{number: num, data: data, md5: sum, etag: quoteETag(sum[:]), lastModified: s.stamp()}
 	s.memo.put(memoKey{id: p.data.id, start: 0, end: p.data.size - 1}, sum)
 	if e := q.storePart(uploadID, p); e != nil {
 		return e

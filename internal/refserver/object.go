@@ -109,7 +109,7 @@ func (q *request) putObject() *apiError {
 	if e != nil {
 		return e
 	}
-	v := &objVersion{key: q.key, data: contentOf(data), etag: quoteETag(sum[:]), lastModified: q.s.stamp(),
+	v := &objVersion{key: q.key, data: data, etag: quoteETag(sum[:]), lastModified: q.s.stamp(),
 		owner: q.id.userOrAnon(), header: hdr, storageClass: sc, sse: sse}
 	q.s.memo.put(memoKey{id: v.data.id, start: 0, end: v.data.size - 1}, sum)
 	versioning, e := q.commitVersion(v)
