@@ -36,6 +36,20 @@ func (q *request) bucketLocked() (*bucket, *apiError) {
 	return b, nil
 }
 
+// bucketForLocked returns the request's bucket if the requester may do
+// action on it (key "" for bucket-level actions): 404 NoSuchBucket first
+// (D16), then 403 AccessDenied (D18, D19). The caller holds s.mu.
+func (q *request) bucketForLocked(action, key string) (*bucket, *apiError) {
+	b, e := q.bucketLocked()
+	if e != nil {
+		return nil, e
+	}
+	if !q.s.allowed(b, q.id, action, key) {
+		return nil, errAccessDenied()
+	}
+	return b, nil
+}
+
 // ownerOnlyLocked returns the bucket if the requester owns it.
 func (q *request) ownerOnlyLocked() (*bucket, *apiError) {
 	b, err := q.bucketLocked()
@@ -128,12 +142,8 @@ func (q *request) headBucket() *apiError {
 	s := q.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, e := q.bucketLocked()
-	if e != nil {
+	if _, e := q.bucketForLocked(actListBucket, ""); e != nil {
 		return e
-	}
-	if !s.allowed(b, q.id, actListBucket, "") {
-		return errAccessDenied()
 	}
 	q.w.Header().Set("x-amz-bucket-region", s.opt.Region)
 	return q.noContent(http.StatusOK)
@@ -429,10 +439,7 @@ func (q *request) listObjects() *apiError {
 	}
 	s := q.s
 	s.mu.Lock()
-	b, e := q.bucketLocked()
-	if e == nil && !s.allowed(b, q.id, actListBucket, "") {
-		e = errAccessDenied()
-	}
+	b, e := q.bucketForLocked(actListBucket, "")
 	if e != nil {
 		s.mu.Unlock()
 		return e
@@ -541,10 +548,7 @@ func (q *request) listVersions() *apiError {
 	s := q.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, e := q.bucketLocked()
-	if e == nil && !s.allowed(b, q.id, actListBucketVersion, "") {
-		e = errAccessDenied()
-	}
+	b, e := q.bucketForLocked(actListBucketVersion, "")
 	if e != nil {
 		return e
 	}

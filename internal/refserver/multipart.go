@@ -47,25 +47,33 @@ func (q *request) partParams() (string, int, *apiError) {
 // initiator (D21) and the destination SSE-C headers (D09). The caller
 // holds s.mu.
 func (q *request) uploadForPartLocked(uploadID string, dest *ssecKey) (*upload, *apiError) {
-	s := q.s
-	b, e := q.bucketLocked()
+	_, u, e := q.initiatorUploadLocked(uploadID)
 	if e != nil {
 		return nil, e
-	}
-	if !s.allowed(b, q.id, actPutObject, q.key) {
-		return nil, errAccessDenied()
-	}
-	u := s.uploads[uploadID]
-	if u == nil || u.bucket != q.bucket || u.key != q.key {
-		return nil, errNoSuchUpload(uploadID)
-	}
-	if q.id == nil || q.id.user != u.initiator {
-		return nil, errAccessDenied()
 	}
 	if e := checkUploadSSEC(u.sse, dest); e != nil {
 		return nil, e
 	}
 	return u, nil
+}
+
+// initiatorUploadLocked finds upload uploadID of the request's key for a
+// request that writes to it (UploadPart, UploadPartCopy, Complete):
+// destination bucket (D16), WRITE on it (D19), the upload (D20), and the
+// requester must be its initiator (D21). The caller holds s.mu.
+func (q *request) initiatorUploadLocked(uploadID string) (*bucket, *upload, *apiError) {
+	b, e := q.bucketForLocked(actPutObject, q.key)
+	if e != nil {
+		return nil, nil, e
+	}
+	u := q.s.uploads[uploadID]
+	if u == nil || u.bucket != q.bucket || u.key != q.key {
+		return nil, nil, errNoSuchUpload(uploadID)
+	}
+	if q.id == nil || q.id.user != u.initiator {
+		return nil, nil, errAccessDenied()
+	}
+	return b, u, nil
 }
 
 // checkUploadSSEC applies D09: the destination SSE-C headers are mandatory
@@ -111,24 +119,12 @@ type initiateResult struct {
 
 func (q *request) createUpload() *apiError {
 	s := q.s
-	hdr, e := objectHeaders(q.r.Header)
-	if e != nil {
-		return e
-	}
-	sc, e := storageClassHeader(q.r.Header)
-	if e != nil {
-		return e
-	}
-	sse, e := s.parseSSE(q.r.Header)
+	hdr, sc, sse, e := s.newObjectAttrs(q.r.Header)
 	if e != nil {
 		return e
 	}
 	s.mu.Lock()
-	b, e := q.bucketLocked()
-	if e == nil && !s.allowed(b, q.id, actPutObject, q.key) {
-		e = errAccessDenied()
-	}
-	if e != nil {
+	if _, e := q.bucketForLocked(actPutObject, q.key); e != nil {
 		s.mu.Unlock()
 		return e
 	}
@@ -416,19 +412,9 @@ func (q *request) completeUpload() *apiError {
 	id := q.q.Get("uploadId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, e := q.bucketLocked()
+	b, u, e := q.initiatorUploadLocked(id)
 	if e != nil {
 		return e
-	}
-	if !s.allowed(b, q.id, actPutObject, q.key) {
-		return errAccessDenied()
-	}
-	u := s.uploads[id]
-	if u == nil || u.bucket != q.bucket || u.key != q.key {
-		return errNoSuchUpload(id)
-	}
-	if q.id == nil || q.id.user != u.initiator {
-		return errAccessDenied()
 	}
 	prev := 0
 	var contents []*content
@@ -498,10 +484,7 @@ func (q *request) listUploads() *apiError {
 	prefix, keyMarker, idMarker := q.q.Get("prefix"), q.q.Get("key-marker"), q.q.Get("upload-id-marker")
 	s := q.s
 	s.mu.Lock()
-	b, e := q.bucketLocked()
-	if e == nil && !s.allowed(b, q.id, actListUploads, "") {
-		e = errAccessDenied()
-	}
+	b, e := q.bucketForLocked(actListUploads, "")
 	if e != nil {
 		s.mu.Unlock()
 		return e

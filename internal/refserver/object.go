@@ -53,20 +53,33 @@ func storageClassHeader(h http.Header) (string, *apiError) {
 	return sc, nil
 }
 
+// newObjectAttrs reads what a request that creates an object (PutObject,
+// CreateMultipartUpload) says about it: stored headers, storage class and
+// encryption.
+func (s *Server) newObjectAttrs(h http.Header) (http.Header, string, sseInfo, *apiError) {
+	hdr, e := objectHeaders(h)
+	if e != nil {
+		return nil, "", sseInfo{}, e
+	}
+	sc, e := storageClassHeader(h)
+	if e != nil {
+		return nil, "", sseInfo{}, e
+	}
+	sse, e := s.parseSSE(h)
+	if e != nil {
+		return nil, "", sseInfo{}, e
+	}
+	return hdr, sc, sse, nil
+}
+
 // checkObjectWrite checks that the destination bucket exists (D16) and that
 // the requester may write to it (D19).
 func (q *request) checkObjectWrite(action string) *apiError {
 	s := q.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, e := q.bucketLocked()
-	if e != nil {
-		return e
-	}
-	if !s.allowed(b, q.id, action, q.key) {
-		return errAccessDenied()
-	}
-	return nil
+	_, e := q.bucketForLocked(action, q.key)
+	return e
 }
 
 // commitVersion stores a new version in the request's bucket, unless the
@@ -90,15 +103,7 @@ func (q *request) setVersionHeader(versioning, id string) {
 }
 
 func (q *request) putObject() *apiError {
-	hdr, e := objectHeaders(q.r.Header)
-	if e != nil {
-		return e
-	}
-	sc, e := storageClassHeader(q.r.Header)
-	if e != nil {
-		return e
-	}
-	sse, e := q.s.parseSSE(q.r.Header)
+	hdr, sc, sse, e := q.s.newObjectAttrs(q.r.Header)
 	if e != nil {
 		return e
 	}
@@ -185,14 +190,10 @@ func (q *request) getObject(head bool) *apiError {
 	}
 	versionID := q.q.Get("versionId")
 	s.mu.Lock()
-	b, e := q.bucketLocked()
+	b, e := q.bucketForLocked(actGetObject, q.key)
 	if e != nil {
 		s.mu.Unlock()
 		return e
-	}
-	if !s.allowed(b, q.id, actGetObject, q.key) {
-		s.mu.Unlock()
-		return errAccessDenied()
 	}
 	v, e := findVersion(b, q.key, versionID)
 	if e != nil {
@@ -282,12 +283,9 @@ func (q *request) deleteObject() *apiError {
 	s := q.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, e := q.bucketLocked()
+	b, e := q.bucketForLocked(actDeleteObject, q.key)
 	if e != nil {
 		return e
-	}
-	if !s.allowed(b, q.id, actDeleteObject, q.key) {
-		return errAccessDenied()
 	}
 	dm, vid, e := s.deleteVersionLocked(b, q.key, q.q.Get("versionId"))
 	if e != nil {
@@ -403,12 +401,9 @@ func (q *request) restoreObject() *apiError {
 	s := q.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, e := q.bucketLocked()
+	b, e := q.bucketForLocked(actRestoreObject, q.key)
 	if e != nil {
 		return e
-	}
-	if !s.allowed(b, q.id, actRestoreObject, q.key) {
-		return errAccessDenied()
 	}
 	v, e := findVersion(b, q.key, q.q.Get("versionId"))
 	if e != nil {
