@@ -447,7 +447,7 @@ stop_quiet() {
 		fi
 		pgrp_alive "$pid" && return 1
 	fi
-	rm -f "$statedir/pid" "$statedir/env" "$statedir/env.tmp" "$statedir/alt-grants.json"
+	rm -f "$statedir/pid" "$statedir/env" "$statedir/env.tmp" "$statedir/alt-grants.json" "$statedir/alt-policy.json"
 	rm -rf "$statedir/data" "$statedir/certs" "$statedir/mc" "$statedir/ca.crt"
 	return 0
 }
