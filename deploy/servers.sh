@@ -19,7 +19,9 @@ set -euo pipefail
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$DEPLOY_DIR/.." && pwd)
-CACHE=${PARTCOPY_CACHE:-$REPO_ROOT/.cache}
+# Outside the clone by default, so fresh clones on one machine (CI) reuse the
+# pinned binaries; a binary is reused only when it is exactly the pinned version.
+CACHE=${PARTCOPY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/partcopy}
 case "$CACHE" in /*) ;; *) CACHE=$PWD/$CACHE ;; esac
 BIN=$CACHE/bin
 TOOL=$DEPLOY_DIR/s3tool.py
