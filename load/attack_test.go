@@ -2,8 +2,9 @@ package load
 
 import (
 	"context"
-	"math"
 	"net/http/httptest"
+	"sort"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,9 +36,10 @@ import (
 //	p_q = F - (1 - q) P (1 - R s)
 //
 // which is the model above when s is negligible (R s = 1% at s = 0.2 ms;
-// under -race, s is a few ms, hence the term). s is measured as the
-// uncorrected median: the typical copy is not stalled. Corrected p90 and
-// p99 must come out within 5% of p_q. Uncorrected latency, measured from
+// under -race on a busy machine, s is a few ms, hence the term). s is
+// measured, not assumed: it is the median gap between the actual starts of
+// consecutive held-back copies, i.e. the generator's cycle time while it
+// drains. Corrected p90 and p99 must come out within 5% of p_q. Uncorrected latency, measured from
 // the actual send, sees one slow copy per 100 (the one holding the slot):
 // its p90 and p99 are service times, far below. Coordinated omission would
 // have hidden the stall.
@@ -45,10 +47,13 @@ import (
 // Case "ample" is the control: up to 100 copies in flight, every copy goes
 // out on time and the endpoint holds each one for its whole wait, so
 // corrected and uncorrected agree. Its release burst (20 copies answered at
-// once at the end of every freeze) costs the 2-core machine up to a few
-// tens of ms, so its check is only that the two figures agree and come
-// near the model, not the 5% bound.
+// once at the end of every freeze) costs a busy 2-core machine up to a few
+// tens of ms under -race, so it is held to 25% above the model (at least
+// 5% below it is wrong either way), not to the 5% bound.
 func TestStallPercentiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("8 s of load")
+	}
 	const (
 		rate     = 50.0
 		freeze   = 400 * time.Millisecond
@@ -71,7 +76,15 @@ func TestStallPercentiles(t *testing.T) {
 			start := time.Now().Add(300 * time.Millisecond)
 			proxy := faultServer(t, null.URL, start, "copy:stall="+freeze.String()+"/"+period.String())
 			sc := newScenario(t, proxy.URL, Workload{SourceSize: 1 << 20}, tc.maxInFlight)
-			run, err := Attack(context.Background(), sc, Config{
+			var mu sync.Mutex
+			var starts []Result
+			recorded := ScenarioFunc(func(ctx context.Context, h Hit, r *Result) {
+				sc.Op(ctx, h, r)
+				mu.Lock()
+				starts = append(starts, *r)
+				mu.Unlock()
+			})
+			run, err := Attack(context.Background(), recorded, Config{
 				Duration: duration, Rate: rate, MaxInFlight: tc.maxInFlight, Start: start, Drain: 10 * time.Second,
 			})
 			if err != nil {
@@ -88,18 +101,19 @@ func TestStallPercentiles(t *testing.T) {
 			u50, u90, u99 := q(run.Uncorrected, 50), q(run.Uncorrected, 90), q(run.Uncorrected, 99)
 			s := time.Duration(0)
 			if tc.heldBack {
-				s = u50
+				s = drainCycle(starts, DefaultLateAfter)
 			}
 			m90, m99 := model(0.90, s), model(0.99, s)
 			t.Logf("corrected p90 %v p99 %v; model (s = %v) %v %v; uncorrected p50 %v p90 %v p99 %v; late starts %d",
 				c90, c99, s, m90, m99, u50, u90, u99, run.Counts.LateStarts)
-			tolerance := 0.05
+			below, above := 0.05, 0.05
 			if !tc.heldBack {
-				tolerance = 0.15
+				above = 0.25
 			}
 			within := func(name string, got, want time.Duration) {
-				if d := math.Abs(float64(got-want)) / float64(want); d > tolerance {
-					t.Errorf("corrected %s = %v, model %v: off by %.1f%% (> %.0f%%)", name, got, want, 100*d, 100*tolerance)
+				d := float64(got-want) / float64(want)
+				if d < -below || d > above {
+					t.Errorf("corrected %s = %v, model %v: off by %+.1f%% (allowed -%.0f%% .. +%.0f%%)", name, got, want, 100*d, 100*below, 100*above)
 				}
 			}
 			within("p90", c90, m90)
@@ -116,6 +130,25 @@ func TestStallPercentiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// drainCycle is the median gap between the starts of consecutive copies
+// that both started late: the time the generator takes per copy while it
+// works off a backlog.
+func drainCycle(rs []Result, late time.Duration) time.Duration {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Intended.Before(rs[j].Intended) })
+	var gaps []time.Duration
+	for i := 1; i < len(rs); i++ {
+		a, b := rs[i-1], rs[i]
+		if a.Start.Sub(a.Intended) > late && b.Start.Sub(b.Intended) > late {
+			gaps = append(gaps, b.Start.Sub(a.Start))
+		}
+	}
+	if len(gaps) == 0 {
+		return 0
+	}
+	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	return gaps[len(gaps)/2]
 }
 
 // TestNoETag200CountedAsFailure injects CopyPartResults without an ETag
