@@ -878,3 +878,35 @@ func TestNewRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestWithObserver(t *testing.T) {
+	srv := newRecorder(t, nil)
+	var mu sync.Mutex
+	var seenEx []*Exchange
+	var seenErr []error
+	c := srv.client(t, Config{Credentials: testCreds}).WithObserver(func(ex *Exchange, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		seenEx, seenErr = append(seenEx, ex), append(seenErr, err)
+	})
+	ex, err := c.Do(context.Background(), &Request{Bucket: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	refused, err := New(Config{Endpoint: "http://" + addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, terr := refused.WithObserver(c.observe).Do(context.Background(), &Request{Bucket: "b"})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seenEx) != 2 || seenEx[0] != ex || seenErr[0] != nil || seenEx[1] != nil || seenErr[1] != terr || terr == nil {
+		t.Errorf("observer saw %v / %v", seenEx, seenErr)
+	}
+}
