@@ -3,12 +3,15 @@ package refserver
 import (
 	"bytes"
 	"crypto/md5"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"hash"
+	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"net"
 	"net/http"
@@ -326,10 +329,14 @@ func (q *request) noContent(status int) *apiError {
 }
 
 // readXMLBody reads a small request body (at most limit bytes), verifying
-// the declared SHA-256 and Content-MD5.
+// its declared digests.
 func (q *request) readXMLBody(limit int64) ([]byte, *apiError) {
 	if q.r.ContentLength > limit {
 		return nil, errf(http.StatusBadRequest, "MaxMessageLengthExceeded", "Your request was too big.")
+	}
+	v, e := q.newBodyVerifier()
+	if e != nil {
+		return nil, e
 	}
 	b, err := io.ReadAll(io.LimitReader(q.r.Body, limit+1))
 	if err != nil {
@@ -338,28 +345,92 @@ func (q *request) readXMLBody(limit int64) ([]byte, *apiError) {
 	if int64(len(b)) > limit {
 		return nil, errf(http.StatusBadRequest, "MaxMessageLengthExceeded", "Your request was too big.")
 	}
-	if e := q.verifyDigests(sha256.Sum256(b), md5.Sum(b)); e != nil {
+	v.write(b)
+	if _, e := v.check(); e != nil {
 		return nil, e
 	}
 	return b, nil
 }
 
-// verifyDigests checks the body against x-amz-content-sha256 (SigV4) and
-// Content-MD5.
-func (q *request) verifyDigests(sha [32]byte, sum [16]byte) *apiError {
-	if q.payload != "" && hex.EncodeToString(sha[:]) != q.payload {
-		return errf(http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+// crc64NVME is the CRC-64/NVME table S3's CRC64NVME checksum uses.
+var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+
+// checksumAlgs are the x-amz-checksum-* headers S3 verifies on uploads.
+var checksumAlgs = []struct {
+	name string
+	new  func() hash.Hash
+}{
+	{"crc32", func() hash.Hash { return crc32.NewIEEE() }},
+	{"crc32c", func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
+	{"crc64nvme", func() hash.Hash { return crc64.New(crc64NVME) }},
+	{"sha1", sha1.New},
+	{"sha256", sha256.New},
+}
+
+// bodyVerifier hashes a request body as it is read and checks it against
+// every digest the request declared: x-amz-content-sha256 (SigV4),
+// Content-MD5 and x-amz-checksum-*.
+type bodyVerifier struct {
+	q      *request
+	md5    hash.Hash
+	sha    hash.Hash // nil unless the payload hash was signed
+	sums   []hash.Hash
+	names  []string
+	wanted [][]byte
+}
+
+func (q *request) newBodyVerifier() (*bodyVerifier, *apiError) {
+	v := &bodyVerifier{q: q, md5: md5.New()}
+	if q.payload != "" {
+		v.sha = sha256.New()
 	}
-	if cm := q.r.Header.Get("Content-MD5"); cm != "" {
+	for _, a := range checksumAlgs {
+		hv := q.r.Header.Get("X-Amz-Checksum-" + a.name)
+		if hv == "" {
+			continue
+		}
+		h := a.new()
+		want, err := base64.StdEncoding.DecodeString(hv)
+		if err != nil || len(want) != h.Size() {
+			return nil, errInvalidRequest("Value for x-amz-checksum-%s header is invalid.", a.name)
+		}
+		v.sums, v.names, v.wanted = append(v.sums, h), append(v.names, a.name), append(v.wanted, want)
+	}
+	return v, nil
+}
+
+func (v *bodyVerifier) write(p []byte) {
+	v.md5.Write(p)
+	if v.sha != nil {
+		v.sha.Write(p)
+	}
+	for _, h := range v.sums {
+		h.Write(p)
+	}
+}
+
+// check compares the digests and returns the body's MD5.
+func (v *bodyVerifier) check() ([16]byte, *apiError) {
+	var sum [16]byte
+	copy(sum[:], v.md5.Sum(nil))
+	if v.sha != nil && hex.EncodeToString(v.sha.Sum(nil)) != v.q.payload {
+		return sum, errf(http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+	}
+	if cm := v.q.r.Header.Get("Content-MD5"); cm != "" {
 		want, err := base64.StdEncoding.DecodeString(cm)
 		if err != nil || len(want) != 16 {
-			return errf(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+			return sum, errf(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified was invalid.")
 		}
 		if !bytes.Equal(want, sum[:]) {
-			return errf(http.StatusBadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+			return sum, errf(http.StatusBadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received.")
 		}
 	}
-	return nil
+	for i, h := range v.sums {
+		if !bytes.Equal(h.Sum(nil), v.wanted[i]) {
+			return sum, errf(http.StatusBadRequest, "BadDigest", "The %s you specified did not match the calculated checksum.", strings.ToUpper(v.names[i]))
+		}
+	}
+	return sum, nil
 }
 
 // bodyChunk is the size of the blobs an uploaded body is stored in: memory
@@ -379,10 +450,9 @@ func (q *request) readObjectBody() (*content, [16]byte, *apiError) {
 	if n > MaxPartSize {
 		return nil, [16]byte{}, errf(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.")
 	}
-	mh := md5.New()
-	var sh hash.Hash
-	if q.payload != "" {
-		sh = sha256.New()
+	v, e := q.newBodyVerifier()
+	if e != nil {
+		return nil, [16]byte{}, e
 	}
 	var segs []segment
 	for left := n; left > 0; {
@@ -390,20 +460,12 @@ func (q *request) readObjectBody() (*content, [16]byte, *apiError) {
 		if _, err := io.ReadFull(q.r.Body, chunk); err != nil {
 			return nil, [16]byte{}, errf(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 		}
-		mh.Write(chunk)
-		if sh != nil {
-			sh.Write(chunk)
-		}
+		v.write(chunk)
 		segs = append(segs, segment{b: &blob{data: chunk}, n: int64(len(chunk))})
 		left -= int64(len(chunk))
 	}
-	var sum [16]byte
-	copy(sum[:], mh.Sum(nil))
-	var sha [32]byte
-	if sh != nil {
-		copy(sha[:], sh.Sum(nil))
-	}
-	if e := q.verifyDigests(sha, sum); e != nil {
+	sum, e := v.check()
+	if e != nil {
 		return nil, sum, e
 	}
 	return newContent(segs), sum, nil
