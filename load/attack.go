@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/partcopy/partcopy/reports"
@@ -242,8 +243,7 @@ type attacker struct {
 // corrected and uncorrected latency differ only by the client's own work.
 func (a *attacker) closed(end time.Time) {
 	a.workers = a.cfg.Concurrency
-	var seq sync.Mutex
-	next := uint64(0)
+	var next atomic.Uint64
 	for w := 0; w < a.cfg.Concurrency; w++ {
 		a.wg.Add(1)
 		go func(w int) {
@@ -254,11 +254,7 @@ func (a *attacker) closed(end time.Time) {
 				if !now.Before(end) {
 					return
 				}
-				seq.Lock()
-				s := next
-				next++
-				seq.Unlock()
-				a.do(rec, Hit{Seq: s, Worker: w}, now, now)
+				a.do(rec, Hit{Seq: next.Add(1) - 1, Worker: w}, now, now)
 			}
 		}(w)
 	}

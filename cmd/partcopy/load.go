@@ -93,6 +93,9 @@ config or connection error; 130 interrupted (partial results still written).`,
 		}
 		fs := cmd.Flags()
 		o.ep.add(fs)
+		// load has one principal: --session-token names its token; the shared
+		// --main-session-token stays accepted but hidden.
+		_ = fs.MarkHidden("main-session-token")
 		fs.StringVar(&o.ep.token, "session-token", "", "session token of temporary credentials, sent as x-amz-security-token (default: AWS_SESSION_TOKEN)")
 		fs.DurationVar(&o.duration, "duration", 30*time.Second, "how long to send copies")
 		fs.IntVar(&o.concurrency, "concurrency", 0, "closed loop: number of workers sending copies back to back")
