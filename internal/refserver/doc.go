@@ -27,6 +27,20 @@
 // upload (temp counts as main); ListParts and AbortMultipartUpload are
 // allowed to the initiator and to the bucket owner, so owners can clean up.
 //
+// Error codes where the document names none follow AWS: malformed copy
+// source, range or part number: 400 InvalidArgument; range outside the
+// source: 400 InvalidRange; whole source over 5 GiB: 400 InvalidRequest,
+// range over 5 GiB: 400 EntityTooLarge (D22); SSE-C header errors: 400
+// InvalidArgument, SSE-C key missing for SSE-C data: 400 InvalidRequest,
+// wrong key: 403 AccessDenied (D09, D10); temporary credentials without or
+// with a wrong token: 403 InvalidToken (D12).
+//
+// Not implemented (answered 501 NotImplemented, never silently ignored):
+// aws-chunked uploads (x-amz-content-sha256: STREAMING-...), presigned
+// (query string) authentication, object ACLs and other sub-resources such
+// as ?lifecycle or ?tagging. Bucket policies with Condition, NotPrincipal,
+// NotAction or NotResource are refused with 400 MalformedPolicy.
+//
 // It must not persist anything, reach the network beyond its listener, or
 // log secrets (secret keys, SSE-C keys, Authorization headers, tokens).
 package refserver
