@@ -59,6 +59,10 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) WithCredentials(cr Credentials) *Client {
 	n := *c
 	n.cfg.Credentials = cr
+	// aws-sdk-go-v2's signer caches derived signing keys by access key id
+	// alone: a shared signer would sign "main's key id, wrong secret" with
+	// main's real key (D15 caught it). Each principal gets its own.
+	n.signerV4 = newV4Signer()
 	return &n
 }
 
