@@ -47,7 +47,7 @@ func (s *Server) authenticate(r *http.Request, rawPath string, q url.Values) (au
 	case strings.HasPrefix(auth, "AWS4-HMAC-SHA256 "):
 		return s.authV4(r, auth, rawPath, q)
 	case strings.HasPrefix(auth, "AWS "):
-		return s.authV2(r, auth, rawPath, q)
+		return s.authV2(r, auth, rawPath)
 	default:
 		return authResult{}, errf(http.StatusBadRequest, "InvalidArgument", "Unsupported Authorization Type")
 	}
@@ -352,8 +352,8 @@ var v2SubResources = map[string]bool{
 //	VERB \n Content-MD5 \n Content-Type \n Date \n CanonicalizedAmzHeaders CanonicalizedResource
 //
 // bucketFromHost is the bucket named by a virtual-hosted Host ("" for
-// path-style); rawPath is the request path as sent.
-func v2StringToSign(r *http.Request, bucketFromHost, rawPath string, q url.Values) string {
+// path-style); rawPath and rawQuery are the request path and query as sent.
+func v2StringToSign(r *http.Request, bucketFromHost, rawPath, rawQuery string) string {
 	var b strings.Builder
 	b.WriteString(r.Method + "\n")
 	b.WriteString(r.Header.Get("Content-MD5") + "\n")
@@ -388,23 +388,33 @@ func v2StringToSign(r *http.Request, bucketFromHost, rawPath string, q url.Value
 		rawPath = "/"
 	}
 	b.WriteString(rawPath)
-	var subs []string
-	for k := range q {
-		if v2SubResources[k] {
-			subs = append(subs, k)
+	// Sub-resources as botocore's HmacV1Auth writes them: from the raw
+	// query, values unescaped, "k" without '=' and "k=" with an empty value
+	// kept apart, sorted by name.
+	type sub struct{ k, kv string }
+	var subs []sub
+	for _, pair := range strings.Split(rawQuery, "&") {
+		k, v, hasEq := strings.Cut(pair, "=")
+		if !v2SubResources[k] {
+			continue
 		}
+		kv := k
+		if hasEq {
+			if dv, err := url.QueryUnescape(v); err == nil {
+				v = dv
+			}
+			kv += "=" + v
+		}
+		subs = append(subs, sub{k, kv})
 	}
-	sort.Strings(subs)
-	for i, k := range subs {
+	sort.SliceStable(subs, func(i, j int) bool { return subs[i].k < subs[j].k })
+	for i, sr := range subs {
 		if i == 0 {
 			b.WriteByte('?')
 		} else {
 			b.WriteByte('&')
 		}
-		b.WriteString(k)
-		if v := q.Get(k); v != "" {
-			b.WriteString("=" + v)
-		}
+		b.WriteString(sr.kv)
 	}
 	return b.String()
 }
@@ -415,7 +425,7 @@ func v2Sign(secret, stringToSign string) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-func (s *Server) authV2(r *http.Request, h, rawPath string, q url.Values) (authResult, *apiError) {
+func (s *Server) authV2(r *http.Request, h, rawPath string) (authResult, *apiError) {
 	ak, sig, ok := strings.Cut(strings.TrimPrefix(h, "AWS "), ":")
 	if !ok || ak == "" || sig == "" {
 		return authResult{}, errf(http.StatusBadRequest, "InvalidArgument", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")
@@ -439,7 +449,7 @@ func (s *Server) authV2(r *http.Request, h, rawPath string, q url.Values) (authR
 	if e := s.checkSkew(t); e != nil {
 		return authResult{}, e
 	}
-	sts := v2StringToSign(r, s.hostBucket(r.Host), rawPath, q)
+	sts := v2StringToSign(r, s.hostBucket(r.Host), rawPath, r.URL.RawQuery)
 	want := v2Sign(id.p.SecretKey, sts)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) != 1 {
 		return authResult{}, errf(http.StatusForbidden, "SignatureDoesNotMatch",
