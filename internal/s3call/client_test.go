@@ -468,7 +468,7 @@ func hangUp(w http.ResponseWriter, _ *http.Request) {
 }
 
 func TestTimingsOrdered(t *testing.T) {
-	const pause = 30 * time.Millisecond
+	const pause, margin = 60 * time.Millisecond, 20 * time.Millisecond
 	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(pause)
 		w.WriteHeader(200)
@@ -493,7 +493,9 @@ func TestTimingsOrdered(t *testing.T) {
 		if tm.TTFB() < pause {
 			t.Errorf("TTFB %v < the server's %v pause", tm.TTFB(), pause)
 		}
-		if tm.Done.Sub(tm.FirstByte) < pause {
+		// FirstByte may be taken late on a busy machine, which shortens
+		// this span; the margin allows for that, not for a wrong event.
+		if tm.Done.Sub(tm.FirstByte) < pause-margin {
 			t.Errorf("body took %v < the server's %v pause", tm.Done.Sub(tm.FirstByte), pause)
 		}
 		if tm.Total() != tm.Done.Sub(tm.Start) {
@@ -514,7 +516,7 @@ func TestTimingsOrdered(t *testing.T) {
 	n, err := io.Copy(io.Discard, ex.Stream)
 	ex.Finish(err)
 	ex.Stream.Close()
-	if n == 0 || ex.Timing.Done.Before(ex.Timing.FirstByte) || ex.Timing.Done.Sub(ex.Timing.FirstByte) < pause {
+	if n == 0 || ex.Timing.Done.Before(ex.Timing.FirstByte) || ex.Timing.Done.Sub(ex.Timing.FirstByte) < pause-margin {
 		t.Errorf("streamed timings %+v after %d bytes", ex.Timing, n)
 	}
 }
