@@ -41,20 +41,21 @@ func (q *request) partParams() (string, int, *apiError) {
 	return id, n, e
 }
 
-// uploadForPartLocked finds the request's upload and applies the checks
-// shared by UploadPart and UploadPartCopy, in the documented order:
-// destination bucket (D16), WRITE on it (D19), the upload (D20), the
-// initiator (D21) and the destination SSE-C headers (D09). The caller
-// holds s.mu.
-func (q *request) uploadForPartLocked(uploadID string, dest *ssecKey) (*upload, *apiError) {
+// uploadSSEForPart applies the checks UploadPart and UploadPartCopy share,
+// in the documented order - destination bucket (D16), WRITE on it (D19),
+// the upload (D20), the initiator (D21), the destination SSE-C headers
+// (D09) - and returns the upload's encryption.
+func (q *request) uploadSSEForPart(uploadID string, dest *ssecKey) (sseInfo, *apiError) {
+	q.s.mu.Lock()
+	defer q.s.mu.Unlock()
 	_, u, e := q.initiatorUploadLocked(uploadID)
 	if e != nil {
-		return nil, e
+		return sseInfo{}, e
 	}
 	if e := checkUploadSSEC(u.sse, dest); e != nil {
-		return nil, e
+		return sseInfo{}, e
 	}
-	return u, nil
+	return u.sse, nil
 }
 
 // initiatorUploadLocked finds upload uploadID of the request's key for a
@@ -149,13 +150,7 @@ func (q *request) uploadPart() *apiError {
 	if e != nil {
 		return e
 	}
-	s.mu.Lock()
-	u, e := q.uploadForPartLocked(uploadID, dest)
-	var sse sseInfo
-	if u != nil {
-		sse = u.sse
-	}
-	s.mu.Unlock()
+	sse, e := q.uploadSSEForPart(uploadID, dest)
 	if e != nil {
 		return e
 	}
@@ -172,13 +167,6 @@ func (q *request) uploadPart() *apiError {
 	h.Set("ETag", p.etag)
 	echoSSE(h, sse)
 	return q.noContent(http.StatusOK)
-}
-
-type copyPartResult struct {
-	XMLName      xml.Name `xml:"CopyPartResult"`
-	Xmlns        string   `xml:"xmlns,attr"`
-	LastModified string   `xml:"LastModified"`
-	ETag         string   `xml:"ETag"`
 }
 
 // uploadPartCopy implements UploadPartCopy (D01-D25, S01-S08). Syntax is
@@ -215,13 +203,7 @@ func (q *request) uploadPartCopy() *apiError {
 	if e != nil {
 		return e
 	}
-	s.mu.Lock()
-	u, e := q.uploadForPartLocked(uploadID, dest)
-	var sse sseInfo
-	if u != nil {
-		sse = u.sse
-	}
-	s.mu.Unlock()
+	sse, e := q.uploadSSEForPart(uploadID, dest)
 	if e != nil {
 		return e
 	}
@@ -268,7 +250,7 @@ func (q *request) uploadPartCopy() *apiError {
 			return nil, e
 		}
 		// D13/D25: the ETag is the part's ETag, as ListParts reports it.
-		return copyPartResult{Xmlns: s3NS, LastModified: isoTime(p.lastModified), ETag: p.etag}, nil
+		return copyResult{XMLName: xml.Name{Local: "CopyPartResult"}, Xmlns: s3NS, LastModified: isoTime(p.lastModified), ETag: p.etag}, nil
 	})
 }
 

@@ -300,11 +300,13 @@ func (q *request) deleteObject() *apiError {
 	return q.noContent(http.StatusNoContent)
 }
 
-type copyObjectResult struct {
-	XMLName      xml.Name `xml:"CopyObjectResult"`
-	Xmlns        string   `xml:"xmlns,attr"`
-	LastModified string   `xml:"LastModified"`
-	ETag         string   `xml:"ETag"`
+// copyResult is the success document of a copy: CopyObjectResult or
+// CopyPartResult (D13), named by XMLName.
+type copyResult struct {
+	XMLName      xml.Name
+	Xmlns        string `xml:"xmlns,attr"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
 }
 
 func (q *request) copyObject() *apiError {
@@ -368,7 +370,7 @@ func (q *request) copyObject() *apiError {
 		if q.s.opt.KeepAliveCopy <= 0 {
 			q.setVersionHeader(versioning, v.versionID)
 		}
-		return copyObjectResult{Xmlns: s3NS, LastModified: isoTime(v.lastModified), ETag: v.etag}, nil
+		return copyResult{XMLName: xml.Name{Local: "CopyObjectResult"}, Xmlns: s3NS, LastModified: isoTime(v.lastModified), ETag: v.etag}, nil
 	})
 }
 
