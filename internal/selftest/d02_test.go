@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partcopy/partcopy/internal/faults"
 	"github.com/partcopy/partcopy/reports"
 )
 
@@ -111,10 +110,6 @@ func TestD02FailureFormsFailExactlyTheSpecsThatReceiveThem(t *testing.T) {
 			if int64(recorded) != fired {
 				t.Errorf("%s: the proxy injected %d faults but the specs' records show %d:\n  %s",
 					tt.form, fired, recorded, strings.Join(res.ProxyLog, "\n  "))
-			}
-			// The marks are the proxy's and only this rule fired.
-			if len(res.Stats) != 1 || res.Stats[0].Action != faults.Action(tt.form) {
-				t.Errorf("proxy stats %+v", res.Stats)
 			}
 		})
 	}
