@@ -216,7 +216,7 @@ func (q *request) getObject(head bool) *apiError {
 	}
 	if !readable && !head {
 		// D05 for reads: a cold object must be restored first.
-		return errf(http.StatusForbidden, "InvalidObjectState", "Operation is not valid for the source object's storage class").
+		return errf(http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class").
 			with("StorageClass", v.storageClass)
 	}
 	if e := checkSSECAccess(v.sse, ssec, "object"); e != nil {
