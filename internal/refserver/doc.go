@@ -25,7 +25,8 @@
 // Multipart initiator rule (D21): UploadPart, UploadPartCopy and
 // CompleteMultipartUpload are allowed only to the user who initiated the
 // upload (temp counts as main); ListParts and AbortMultipartUpload are
-// allowed to the initiator and to the bucket owner, so owners can clean up.
+// allowed to the initiator and to the bucket owner, so owners can clean up
+// (Abort also to a grantee of s3:AbortMultipartUpload or bucket WRITE).
 //
 // Error codes where the document names none follow AWS: malformed copy
 // source, range or part number: 400 InvalidArgument; range outside the
