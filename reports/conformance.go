@@ -249,11 +249,10 @@ func specFromGinkgo(sr ginkgotypes.SpecReport) SpecResult {
 				s.Observed = append(s.Observed, v)
 			}
 		case EntryExchange:
-			// Exchanges are kept only for failed specs: they are the
-			// evidence a vendor needs, and the rest would bloat the report.
-			if s.State == StateFailed {
-				s.Exchange = append(s.Exchange, exchangeRecords(entryString(e))...)
-			}
+			// The suites attach exchanges to failed specs only (the
+			// evidence a vendor needs), unless asked for every spec's
+			// (--record-all, which the self-tests use): keep what came.
+			s.Exchange = append(s.Exchange, exchangeRecords(entryString(e))...)
 		}
 	}
 	return s

@@ -323,8 +323,9 @@ func (sc *Ctx) uploadAsGranted(ctx context.Context, c *s3call.Client, bucket, ke
 	return id
 }
 
-// copyAsGranted sends a copy as c until it succeeds (grant propagation)
-// and returns the last outcome.
+// copyAsGranted sends a copy as c while it is refused with 403 (grant
+// propagation) and returns the last outcome. Any other failure ends the
+// retries at once: a 200 without an ETag must not be retried away (D02).
 func (sc *Ctx) copyAsGranted(ctx context.Context, c *s3call.Client, in s3call.CopyPart) (*s3call.Exchange, s3call.Outcome) {
 	var (
 		ex *s3call.Exchange
@@ -332,7 +333,7 @@ func (sc *Ctx) copyAsGranted(ctx context.Context, c *s3call.Client, in s3call.Co
 	)
 	untilGranted(ctx, func() bool {
 		ex, o = c.UploadPartCopy(ctx, in)
-		return o.OK
+		return o.OK || o.Status != 403
 	})
 	return ex, o
 }

@@ -81,12 +81,17 @@ var _ = describe("Outcome by body", func(sc *Ctx) {
 			Expect(o.OK).To(BeTrue(), "copy %d must succeed: %s", i+1, o)
 			etags[i+1] = o.ETag
 		}
-		// A copy that must fail (its source does not exist): whatever the
-		// status, its body carries no ETag, and no part is stored.
+		// A copy that must fail (its source does not exist) says so: an
+		// error status, or - legal for copies that already sent their 200
+		// headers (S06) - a 200 whose body is an <Error>. An empty,
+		// truncated or ETag-less 200 tells the client nothing; and no part
+		// is stored.
 		missing := src
 		missing.Key = sc.Name("missing")
 		_, o := sc.Main.UploadPartCopy(ctx, Copy(bucket, key, id, 9, missing, "", nil))
 		Expect(o.OK).To(BeFalse(), "a copy from a missing source must not carry an ETag: %s", o)
+		Expect(o.Status >= 400 || o.Kind == s3call.KindErrorIn200).To(BeTrue(),
+			"a failed copy must be answered with an error status or a 200 carrying <Error>, got %s", o)
 		parts := sc.MustParts(ctx, bucket, key, id)
 		Expect(PartsNumbered(parts, 9)).To(BeEmpty(), "D02: a failed copy stores no part")
 		for n, etag := range etags {

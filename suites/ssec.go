@@ -257,7 +257,7 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 	// document's rule is required under profile obs only; under s3 either
 	// answer is recorded, but a key accepted once must then work.
 	Context("a 512-bit key, which the document allows and AWS rejects [D11]", func() {
-		It("as the destination key: obs requires success and the echo; s3 records the answer [D11]", Label("D11"), func(ctx SpecContext) {
+		It("as the destination key: obs requires success and the echo; s3 records the answer [D11] [D14]", Label("D11", "D14"), func(ctx SpecContext) {
 			src := sc.MustPutGen(ctx, bucket, sc.Name("src"), 34, 64<<10, nil)
 			k := sc.rawSSEC(64)
 			key := sc.Name("dst")
