@@ -159,7 +159,6 @@ func CheckExpected(e Expected, c Conformance) (mismatches []Mismatch, problems [
 	return mismatches, problems
 }
 
-
 // WriteMatrix renders docs/compatibility.md: a clause x server matrix
 // from expectation files, with the observed status/code and every
 // reason as evidence.
@@ -255,7 +254,6 @@ func verdictCell(v Verdict) string {
 		return string(v)
 	}
 }
-
 
 func uniq(ss []string) []string {
 	seen := map[string]bool{}
