@@ -140,13 +140,19 @@ func (sc *Ctx) NeedTemp() {
 	}
 }
 
+// Note records an observation in the report (shown in the console only
+// for failed specs or with --verbose).
+func (sc *Ctx) Note(text string) {
+	AddReportEntry(EntryObserved, text, ReportEntryVisibilityFailureOrVerbose)
+}
+
 // Observed records the status and code the endpoint answered, for clauses
 // whose document names a status but no code.
 func (sc *Ctx) Observed(ex *s3call.Exchange) {
 	if ex == nil {
 		return
 	}
-	AddReportEntry(EntryObserved, fmt.Sprintf("status=%d code=%s", ex.Status, s3call.ErrorCode(ex)), ReportEntryVisibilityFailureOrVerbose)
+	sc.Note(fmt.Sprintf("status=%d code=%s", ex.Status, s3call.ErrorCode(ex)))
 }
 
 // Name returns a unique lower-case name with prefix kind, safe for buckets

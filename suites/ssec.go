@@ -278,7 +278,7 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 				defer cancel()
 				_, _ = sc.Main.AbortMultipartUpload(cctx, bucket, key, id)
 			})
-			AddReportEntry(EntryObserved, "512-bit SSE-C key accepted at CreateMultipartUpload")
+			sc.Note("512-bit SSE-C key accepted at CreateMultipartUpload")
 			// Accepted at initiation: D09 then requires the same key to work.
 			cex, _ := sc.MustCopy(ctx, Copy(bucket, key, id, 1, src, "", k.Header()))
 			Expect(cex.Header.Get(s3call.HdrSSECKeyMD5)).To(Equal(k.KeyMD5B64), "D14: key-MD5 echoed")
@@ -299,7 +299,7 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 				Expect(ex.Status).To(Equal(http.StatusBadRequest), "a refused SSE-C key must be a 400")
 				return
 			}
-			AddReportEntry(EntryObserved, "512-bit SSE-C key accepted at PutObject")
+			sc.Note("512-bit SSE-C key accepted at PutObject")
 			src := Object{Bucket: bucket, Key: srcKey, Data: data}
 			key := sc.Name("dst")
 			id := sc.MustUpload(ctx, bucket, key, nil)
