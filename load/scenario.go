@@ -155,6 +155,10 @@ type CopyScenario struct {
 	mu   sync.Mutex
 	idle []*upload
 
+	// bucketCreated is set once CreateBucket succeeded: Cleanup never
+	// touches a bucket this run did not create.
+	bucketCreated atomic.Bool
+
 	created, completed, aborted, maintFailed atomic.Int64
 }
 
@@ -208,6 +212,7 @@ func (s *CopyScenario) Setup(ctx context.Context, uploads int) error {
 	if err := s3call.Check("CreateBucket "+s.bucket, ex, err, 200); err != nil {
 		return err
 	}
+	s.bucketCreated.Store(true)
 	srcHdr := http.Header{}
 	if s.w.SSEC.source() {
 		srcHdr = s.srcKey.Header()
@@ -231,12 +236,15 @@ func (s *CopyScenario) Setup(ctx context.Context, uploads int) error {
 }
 
 // Cleanup deletes everything the run created: every upload, every object
-// and the bucket. Call it with a context that is not the (possibly
-// cancelled) run's.
+// and the bucket. It does nothing when Setup did not create the bucket.
+// Call it with a context that is not the (possibly cancelled) run's.
 func (s *CopyScenario) Cleanup(ctx context.Context) error {
 	s.mu.Lock()
 	s.idle = nil
 	s.mu.Unlock()
+	if !s.bucketCreated.Load() {
+		return nil
+	}
 	return s.c.EmptyAndDeleteBucket(ctx, s.bucket)
 }
 

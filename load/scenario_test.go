@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -243,5 +244,33 @@ func TestInterruptAndDrain(t *testing.T) {
 	}
 	if run.Interrupted || run.Counts.Ops != 4 || run.Failures[FailureUnfinished] != 4 {
 		t.Errorf("interrupted %v, ops %d, failures %v; want 4 unfinished", run.Interrupted, run.Counts.Ops, run.Failures)
+	}
+}
+
+// TestCleanupOnlyWhatWasCreated: when setup could not create the bucket,
+// cleanup sends nothing (it must never empty a bucket it does not own).
+func TestCleanupOnlyWhatWasCreated(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`<Error><Code>AccessDenied</Code><Message>no</Message></Error>`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := s3call.New(s3call.Config{Endpoint: srv.URL, Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := NewCopyScenario(c, Workload{SourceSize: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sc.Setup(context.Background(), 1)
+	if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("Setup: %v, want the AccessDenied", err)
+	}
+	before := requests.Load()
+	if err := sc.Cleanup(context.Background()); err != nil || requests.Load() != before {
+		t.Errorf("Cleanup: %v after %d requests", err, requests.Load()-before)
 	}
 }
