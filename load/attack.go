@@ -238,10 +238,19 @@ type attacker struct {
 	workers     int
 }
 
-// closed runs cfg.Concurrency workers back to back until end. Each
+// closed runs cfg.Concurrency workers back to back until end, and returns
+// at end (or on interrupt), like open, so that the drain starts then. Each
 // request's intended start is the moment its worker became free, so
 // corrected and uncorrected latency differ only by the client's own work.
 func (a *attacker) closed(end time.Time) {
+	defer func() {
+		t := time.NewTimer(time.Until(end))
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-a.ctx.Done():
+		}
+	}()
 	a.workers = a.cfg.Concurrency
 	var next atomic.Uint64
 	for w := 0; w < a.cfg.Concurrency; w++ {
@@ -269,6 +278,10 @@ type dueHit struct {
 // demand up to MaxInFlight. When every worker is busy the dispatcher waits
 // for one; the request then starts late, but its latency is still measured
 // from its intended time (wrk2's coordinated-omission correction).
+//
+// It returns at end (or on interrupt), not at the last due time, so that the
+// run's elapsed time, and the rates computed from it, cover the whole
+// duration.
 func (a *attacker) open(start, end time.Time) {
 	hits := make(chan dueHit)
 	defer close(hits)
@@ -277,7 +290,7 @@ func (a *attacker) open(start, end time.Time) {
 	for i := uint64(0); ; i++ {
 		due := start.Add(a.cfg.Pacer.Due(i))
 		if !due.Before(end) {
-			return
+			due = end // wait out the rest of the duration, then stop
 		}
 		if d := time.Until(due); d > 0 {
 			timer.Reset(d)
@@ -286,6 +299,9 @@ func (a *attacker) open(start, end time.Time) {
 			case <-a.ctx.Done():
 				return
 			}
+		}
+		if !due.Before(end) {
+			return
 		}
 		h := dueHit{seq: i, intended: due}
 		select {

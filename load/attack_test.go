@@ -230,3 +230,25 @@ func TestNoETag200CountedAsFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestDrainStartsAtTheEnd: the drain bound runs from the end of the run in
+// both load models, so a run longer than its drain loses nothing.
+func TestDrainStartsAtTheEnd(t *testing.T) {
+	null := nullServer(t)
+	sc := newScenario(t, null.URL, Workload{SourceSize: 1 << 10}, 2)
+	for _, cfg := range []Config{
+		{Duration: 400 * time.Millisecond, Concurrency: 2, Drain: 100 * time.Millisecond},
+		{Duration: 400 * time.Millisecond, Rate: 100, Drain: 100 * time.Millisecond},
+	} {
+		run, err := Attack(context.Background(), sc, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Counts.Failed != 0 || run.Counts.Ops == 0 {
+			t.Errorf("%s: ops %d, failures %v", cfg.Mode(), run.Counts.Ops, run.Failures)
+		}
+		if e := run.Elapsed(); e < cfg.Duration {
+			t.Errorf("%s: run ended after %v, before its duration", cfg.Mode(), e)
+		}
+	}
+}
