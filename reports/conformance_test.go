@@ -155,8 +155,10 @@ func TestFromGinkgo(t *testing.T) {
 	if len(failed.Exchange) != 2 || failed.Location != "suites/spec.go:42" {
 		t.Errorf("failed spec: %d exchange records, location %q", len(failed.Exchange), failed.Location)
 	}
-	if s := specs["UploadPartCopy SSE-C echoes SSE-C headers"]; len(s.Exchange) != 0 {
-		t.Errorf("passed spec kept its exchange: %s", s.Exchange)
+	// A passed spec's exchange is there only when the suite recorded it
+	// (--record-all); what the suite attached is kept.
+	if s := specs["UploadPartCopy SSE-C echoes SSE-C headers"]; len(s.Exchange) != 1 {
+		t.Errorf("passed spec's recorded exchange: %s", s.Exchange)
 	}
 
 	// Every clause of the profile, in order, with derived verdicts.
@@ -223,5 +225,23 @@ func TestFromGinkgoProfilesAndSuiteFailures(t *testing.T) {
 	r.SpecialSuiteFailureReasons = []string{"Interrupted by User"}
 	if c = FromGinkgo(r, meta); c.Result != ResultFail {
 		t.Errorf("interrupted run: result %s, want fail", c.Result)
+	}
+}
+
+// TestProfileOmitsFilteredClauses: under obs, an S spec the profile
+// filtered out (skipped) does not put its clause in the list; one that ran
+// does.
+func TestProfileOmitsFilteredClauses(t *testing.T) {
+	c := Conformance{Profile: "obs", Specs: []SpecResult{
+		{Name: "a", Clauses: []string{"S01"}, State: StateSkipped},
+		{Name: "b", Clauses: []string{"S02"}, State: StatePassed},
+	}}
+	c.Recompute()
+	ids := map[string]bool{}
+	for _, cl := range c.Clauses {
+		ids[cl.ID] = true
+	}
+	if ids["S01"] || !ids["S02"] || !ids["D25"] || len(c.Clauses) != 26 {
+		t.Errorf("obs clauses: %d listed, S01 %v (want false), S02 %v (want true)", len(c.Clauses), ids["S01"], ids["S02"])
 	}
 }
