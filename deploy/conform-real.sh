@@ -27,7 +27,8 @@ SERVERS=("$@")
 [ ${#SERVERS[@]} -gt 0 ] || SERVERS=(minio versitygw moto)
 PROFILES=(${PARTCOPY_REAL_PROFILES:-s3 obs})
 OUT=${PARTCOPY_REAL_OUT:-$ROOT/build/real}
-BIN=$ROOT/bin/partcopy
+BINDIR=$(mktemp -d "${TMPDIR:-/tmp}/partcopy-bin.XXXXXX")
+BIN=$BINDIR/partcopy
 
 say() { echo "conform-real: $*"; }
 die() {
@@ -43,6 +44,7 @@ done
 
 STATE=""
 cleanup() {
+	rm -rf "$BINDIR"
 	if [ -n "$STATE" ] && [ -d "$STATE" ]; then
 		bash deploy/servers.sh stop "$STATE" >/dev/null 2>&1 || true
 		rm -rf "$STATE"
