@@ -40,19 +40,12 @@ func (sc *Ctx) sigV2Client(ctx context.Context) *s3call.Client {
 	return c
 }
 
-// freshClient is a client of its own (own SigV4 signer) for creds, signing
-// with sig. s3call clients derived with WithCredentials share one signer,
-// whose derived-key cache is keyed by access key id alone: Main's key id
-// with a wrong secret would be signed with Main's cached key, a valid
-// signature.
+// freshClient is a client for creds signing with sig. WithCredentials
+// gives each principal its own SigV4 signer, so Main's key id with a wrong
+// secret is really signed with the wrong secret (the signer caches derived
+// keys by access key id).
 func (sc *Ctx) freshClient(creds s3call.Credentials, sig string) *s3call.Client {
-	GinkgoHelper()
-	cfg := sc.Cfg.Client
-	cfg.Credentials = creds
-	cfg.Signature = sig
-	c, err := s3call.New(cfg)
-	Expect(err).NotTo(HaveOccurred())
-	return c.WithObserver(sc.observe)
+	return sc.Main.WithCredentials(creds).WithSignature(sig)
 }
 
 var _ = describe("Authentication", func(sc *Ctx) {
