@@ -5,8 +5,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 )
+
+// errOut is where the one-line error goes (tests replace it).
+var errOut io.Writer = os.Stderr
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -22,6 +26,6 @@ func run(args []string) int {
 		return exitOK
 	}
 	code := exitCodeOf(err)
-	fmt.Fprintf(os.Stderr, "partcopy: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(errOut, "partcopy: %s\n", oneLine(err.Error()))
 	return code
 }
