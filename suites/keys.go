@@ -44,7 +44,16 @@ var _ = describe("Special source keys", func(sc *Ctx) {
 				}
 				stored = append(stored, Object{Bucket: bucket, Key: d, Data: data})
 			}
-			src := sc.MustPutGen(ctx, bucket, key, 111, 4321, nil)
+			data := s3call.GenBytes(111, 4321)
+			ex, err := sc.Main.PutObject(ctx, bucket, key, bytes.NewReader(data), int64(len(data)), nil)
+			Expect(err).NotTo(HaveOccurred())
+			if ex.Status == 400 {
+				// The endpoint will not store the key at all (MinIO refuses
+				// "a//b"): there is no object whose copy S04 could check.
+				Unsupported("the endpoint refuses to store the key %q: %d %s", key, ex.Status, s3call.ErrorCode(ex))
+			}
+			Expect(s3call.Check("PutObject "+key, ex, nil, 200)).To(Succeed())
+			src := Object{Bucket: bucket, Key: key, ETag: ex.Header.Get("ETag"), Data: data}
 			// The key must name an object of its own: a server that folds
 			// it onto a decoy ("a//b" onto "a/b") has overwritten the decoy.
 			for _, d := range stored {

@@ -126,14 +126,18 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 			id = sc.mustSSECUpload(ctx, bucket, key, k)
 		})
 
-		It("a copy with K succeeds and echoes the algorithm and K's MD5 [D09] [D14]", Label("D09", "D14"), func(ctx SpecContext) {
-			ex, o := sc.MustCopy(ctx, Copy(bucket, key, id, 1, src, "", k.Header()))
-			// D14: SSE-C -> algorithm and key-MD5 echoed on success.
-			Expect(ex.Header.Get(s3call.HdrSSECAlgorithm)).To(Equal("AES256"), "D14: x-amz-server-side-encryption-customer-algorithm")
-			Expect(ex.Header.Get(s3call.HdrSSECKeyMD5)).To(Equal(k.KeyMD5B64), "D14: x-amz-server-side-encryption-customer-key-MD5 must be K's")
+		It("a copy with K succeeds and part 1 is listed [D09]", Label("D09"), func(ctx SpecContext) {
+			_, o := sc.MustCopy(ctx, Copy(bucket, key, id, 1, src, "", k.Header()))
 			parts := PartsNumbered(sc.MustParts(ctx, bucket, key, id), 1)
 			Expect(parts).To(HaveLen(1), "part 1 must be listed")
 			Expect(SameETag(parts[0].ETag, o.ETag)).To(BeTrue())
+		}, SpecTimeout(time.Minute))
+
+		It("a successful copy with K echoes the algorithm and K's MD5 [D14]", Label("D14"), func(ctx SpecContext) {
+			ex, _ := sc.MustCopy(ctx, Copy(bucket, key, id, 1, src, "", k.Header()))
+			// D14: SSE-C -> algorithm and key-MD5 echoed on success.
+			Expect(ex.Header.Get(s3call.HdrSSECAlgorithm)).To(Equal("AES256"), "D14: x-amz-server-side-encryption-customer-algorithm")
+			Expect(ex.Header.Get(s3call.HdrSSECKeyMD5)).To(Equal(k.KeyMD5B64), "D14: x-amz-server-side-encryption-customer-key-MD5 must be K's")
 		}, SpecTimeout(time.Minute))
 
 		It("after Complete the object reads back with K as the source's bytes, and not without K [D09]", Label("D09"), func(ctx SpecContext) {
@@ -167,8 +171,8 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 			Entry("key MD5 missing [D09]", Label("D09"), ssecNoMD5, false, SpecTimeout(time.Minute)),
 			Entry("another well-formed key [D09]", Label("D09"), ssecOtherKey, false, SpecTimeout(time.Minute)),
 			Entry("algorithm AES128 [D09]", Label("D09"), ssecAES128, false, SpecTimeout(time.Minute)),
-			Entry("MD5 of another key: 400 [D09] [D11]", Label("D09", "D11"), ssecBadMD5, true, SpecTimeout(time.Minute)),
-			Entry("a 128-bit key with its own MD5: 400 [D09] [D11]", Label("D09", "D11"), ssecShortKey, true, SpecTimeout(time.Minute)),
+			Entry("MD5 of another key: 400 [D11]", Label("D11"), ssecBadMD5, true, SpecTimeout(time.Minute)),
+			Entry("a 128-bit key with its own MD5: 400 [D11]", Label("D11"), ssecShortKey, true, SpecTimeout(time.Minute)),
 		)
 	})
 
@@ -248,8 +252,8 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 			Entry("key missing [D10]", Label("D10"), ssecNoKey, false, SpecTimeout(time.Minute)),
 			Entry("key MD5 missing [D10]", Label("D10"), ssecNoMD5, false, SpecTimeout(time.Minute)),
 			Entry("a wrong (well-formed) key [D10]", Label("D10"), ssecOtherKey, false, SpecTimeout(time.Minute)),
-			Entry("MD5 of another key: 400 [D10] [D11]", Label("D10", "D11"), ssecBadMD5, true, SpecTimeout(time.Minute)),
-			Entry("a 128-bit key with its own MD5: 400 [D10] [D11]", Label("D10", "D11"), ssecShortKey, true, SpecTimeout(time.Minute)),
+			Entry("MD5 of another key as the copy-source key: 400 [D11]", Label("D11"), ssecBadMD5, true, SpecTimeout(time.Minute)),
+			Entry("a 128-bit copy-source key with its own MD5: 400 [D11]", Label("D11"), ssecShortKey, true, SpecTimeout(time.Minute)),
 		)
 	})
 
@@ -257,7 +261,7 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 	// document's rule is required under profile obs only; under s3 either
 	// answer is recorded, but a key accepted once must then work.
 	Context("a 512-bit key, which the document allows and AWS rejects [D11]", func() {
-		It("as the destination key: obs requires success and the echo; s3 records the answer [D11] [D14]", Label("D11", "D14"), func(ctx SpecContext) {
+		It("as the destination key: obs requires success; s3 records the answer [D11]", Label("D11"), func(ctx SpecContext) {
 			src := sc.MustPutGen(ctx, bucket, sc.Name("src"), 34, 64<<10, nil)
 			k := sc.rawSSEC(64)
 			key := sc.Name("dst")
@@ -280,8 +284,8 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 			})
 			sc.Note("512-bit SSE-C key accepted at CreateMultipartUpload")
 			// Accepted at initiation: D09 then requires the same key to work.
-			cex, _ := sc.MustCopy(ctx, Copy(bucket, key, id, 1, src, "", k.Header()))
-			Expect(cex.Header.Get(s3call.HdrSSECKeyMD5)).To(Equal(k.KeyMD5B64), "D14: key-MD5 echoed")
+			// (The echo is D14's, checked with a 256-bit key.)
+			sc.MustCopy(ctx, Copy(bucket, key, id, 1, src, "", k.Header()))
 		}, SpecTimeout(time.Minute))
 
 		It("as the copy-source key: obs requires success; s3 records the answer [D11]", Label("D11"), func(ctx SpecContext) {
