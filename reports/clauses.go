@@ -69,6 +69,16 @@ var clauseInText = regexp.MustCompile(`\[([DS]\d\d)\]`)
 // IsClauseID reports whether s has the shape of a clause ID (D01, S08, ...).
 func IsClauseID(s string) bool { return clauseIDPattern.MatchString(s) }
 
+// ClauseIDsInText returns the clause IDs written into a spec's description
+// as "[D03]", in the order they appear, repeats included; nil if none.
+func ClauseIDsInText(text string) []string {
+	var ids []string
+	for _, m := range clauseInText.FindAllStringSubmatch(text, -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
 // ClauseTitle returns the one-line title of a known clause.
 func ClauseTitle(id string) (string, bool) {
 	for _, c := range Clauses {
@@ -96,8 +106,8 @@ func ProfileClauses(profile string) (clauses []Clause, ok bool) {
 	return nil, false
 }
 
-// sortClauseIDs orders clause IDs as the document does: D before S, then by
-// number (the IDs are fixed width, so this is string order with D < S).
-func sortClauseIDs(ids []string) {
+// SortClauseIDs orders clause IDs in place as the document does: D before S,
+// then by number (the IDs are fixed width, so this is string order with D < S).
+func SortClauseIDs(ids []string) {
 	sort.Strings(ids)
 }

@@ -87,7 +87,7 @@ func CompareConformance(old, new Conformance) ConformanceDiff {
 			}
 		}
 	}
-	sortClauseIDs(ids)
+	SortClauseIDs(ids)
 	for _, id := range ids {
 		o, n := oldV[id], newV[id]
 		ov, nv := verdictOrNotRun(o.Verdict), verdictOrNotRun(n.Verdict)

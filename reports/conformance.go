@@ -2,26 +2,12 @@ package reports
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
-
-	ginkgotypes "github.com/onsi/ginkgo/v2/types"
 )
 
 // ConformanceSchema is the schema identifier of a conformance report.
 const ConformanceSchema = "partcopy/conformance/v1"
-
-// Report entry names the suites attach to a spec with AddReportEntry.
-const (
-	// EntryExchange holds a JSON array of already-redacted HTTP exchange
-	// records (requests and responses) of the spec.
-	EntryExchange = "partcopy.exchange"
-	// EntryObserved holds what the endpoint answered where the document
-	// names no error code, e.g. "status=403 code=AccessDenied".
-	EntryObserved = "partcopy.observed"
-)
 
 // UnsupportedPrefix starts the Skip message of a spec whose clause needs a
 // capability the endpoint lacks; such a spec is "unsupported", not "skipped".
@@ -123,7 +109,8 @@ type Conformance struct {
 	secrets []string
 }
 
-// Meta is what FromGinkgo needs besides the Ginkgo report.
+// Meta is what NewConformance needs besides the specs: the run's identity
+// and the secrets to redact.
 type Meta struct {
 	// Endpoint is the endpoint URL; user info is dropped.
 	Endpoint string
@@ -140,10 +127,14 @@ type Meta struct {
 	Secrets []string
 }
 
-// FromGinkgo builds a conformance report from a Ginkgo report. Every clause
-// of meta.Profile is listed, covered or not. All strings are redacted with
-// meta.Secrets and the built-in patterns.
-func FromGinkgo(r ginkgotypes.Report, meta Meta) Conformance {
+// NewConformance builds a conformance report from the specs of a run and the
+// failures outside any spec (a failed BeforeSuite, an interrupted run). Every
+// clause of meta.Profile is listed, covered or not; Summary, Clauses and
+// Result are derived (Recompute). All strings, the exchange records
+// included, are redacted with meta.Secrets and the built-in patterns, and
+// the secrets travel with the report so that every writer redacts again.
+// specs and suiteFailures are not modified; nil specs give an empty list.
+func NewConformance(meta Meta, specs []SpecResult, suiteFailures []string) Conformance {
 	red := NewRedactor(meta.Secrets...)
 	c := Conformance{
 		Schema:          ConformanceSchema,
@@ -161,135 +152,11 @@ func FromGinkgo(r ginkgotypes.Report, meta Meta) Conformance {
 		impl := *meta.Implementation
 		c.Implementation = &impl
 	}
-	c.SuiteFailures = append(c.SuiteFailures, r.SpecialSuiteFailureReasons...)
-	c.Specs = []SpecResult{}
-	for _, sr := range r.SpecReports {
-		if sr.LeafNodeType != ginkgotypes.NodeTypeIt {
-			// Suite-level nodes are not specs, but their failure (a
-			// BeforeSuite that could not create buckets) fails the run.
-			if sr.State.Is(ginkgotypes.SpecStateFailureStates) {
-				c.SuiteFailures = append(c.SuiteFailures, fmt.Sprintf("%s: %s", sr.LeafNodeType, sr.Failure.Message))
-			}
-			continue
-		}
-		c.Specs = append(c.Specs, specFromGinkgo(sr))
-	}
+	c.SuiteFailures = append(c.SuiteFailures, suiteFailures...)
+	c.Specs = append([]SpecResult{}, specs...)
 	c = c.redacted()
 	c.Recompute()
 	return c
-}
-
-// specFromGinkgo converts one It.
-func specFromGinkgo(sr ginkgotypes.SpecReport) SpecResult {
-	s := SpecResult{
-		Name:            sr.FullText(),
-		Clauses:         []string{},
-		Labels:          []string{},
-		DurationSeconds: sr.RunTime.Seconds(),
-	}
-	seen := map[string]bool{}
-	addClause := func(id string) {
-		if !seen[id] {
-			seen[id] = true
-			s.Clauses = append(s.Clauses, id)
-		}
-	}
-	for _, l := range sr.Labels() {
-		if IsClauseID(l) {
-			addClause(l)
-		} else {
-			s.Labels = append(s.Labels, l)
-		}
-	}
-	// A spec may also name its clause in its text, "[D03]".
-	for _, m := range clauseInText.FindAllStringSubmatch(s.Name, -1) {
-		addClause(m[1])
-	}
-	sortClauseIDs(s.Clauses)
-
-	msg := sr.Failure.Message
-	switch {
-	case sr.State == ginkgotypes.SpecStatePassed:
-		s.State = StatePassed
-		msg = ""
-	case sr.State == ginkgotypes.SpecStateSkipped && strings.HasPrefix(strings.TrimSpace(msg), UnsupportedPrefix):
-		s.State = StateUnsupported
-		msg = strings.TrimSpace(msg)
-	case sr.State == ginkgotypes.SpecStateSkipped:
-		s.State = StateSkipped
-	case sr.State == ginkgotypes.SpecStatePending:
-		s.State = StateSkipped
-		msg = "pending"
-	case sr.State.Is(ginkgotypes.SpecStateFailureStates):
-		s.State = StateFailed
-		if sr.State != ginkgotypes.SpecStateFailed {
-			// Panicked, timed out, interrupted, aborted: say which.
-			msg = sr.State.String() + ": " + msg
-		}
-		if sr.Failure.ForwardedPanic != "" {
-			msg += "\n" + sr.Failure.ForwardedPanic
-		}
-	default:
-		s.State = StateSkipped
-	}
-	s.Message = msg
-	// Where it failed or skipped if Ginkgo knows, else where the spec is.
-	loc := sr.Failure.Location
-	if loc.FileName == "" {
-		loc = sr.LeafNodeLocation
-	}
-	if loc.FileName != "" {
-		s.Location = fmt.Sprintf("%s:%d", loc.FileName, loc.LineNumber)
-	}
-
-	for _, e := range sr.ReportEntries {
-		switch e.Name {
-		case EntryObserved:
-			if v := entryString(e); v != "" && s.State != StateSkipped {
-				s.Observed = append(s.Observed, v)
-			}
-		case EntryExchange:
-			// The suites attach exchanges to failed specs only (the
-			// evidence a vendor needs), unless asked for every spec's
-			// (--record-all, which the self-tests use): keep what came.
-			s.Exchange = append(s.Exchange, exchangeRecords(entryString(e))...)
-		}
-	}
-	return s
-}
-
-// entryString returns a report entry's value as the string the suite passed.
-// In-process the raw value is the string; rehydrated from JSON (or from a
-// parallel process) only AsJSON / Representation are left.
-func entryString(e ginkgotypes.ReportEntry) string {
-	if s, ok := e.Value.GetRawValue().(string); ok {
-		return s
-	}
-	if e.Value.AsJSON != "" {
-		var s string
-		if json.Unmarshal([]byte(e.Value.AsJSON), &s) == nil {
-			return s
-		}
-	}
-	return e.StringRepresentation()
-}
-
-// exchangeRecords splits a JSON array of records into its elements; a value
-// that is not a JSON array is kept as one record (a JSON string if it is not
-// JSON at all) so that no evidence is lost.
-func exchangeRecords(v string) []json.RawMessage {
-	if strings.TrimSpace(v) == "" {
-		return nil
-	}
-	var arr []json.RawMessage
-	if err := json.Unmarshal([]byte(v), &arr); err == nil {
-		return arr
-	}
-	if json.Valid([]byte(v)) {
-		return []json.RawMessage{json.RawMessage(v)}
-	}
-	b, _ := json.Marshal(v)
-	return []json.RawMessage{b}
 }
 
 // DeriveVerdict is the verdict of a clause whose specs ended in states: fail
@@ -368,7 +235,7 @@ func (c *Conformance) Recompute() {
 			}
 		}
 	}
-	sortClauseIDs(extra)
+	SortClauseIDs(extra)
 	ids = append(ids, extra...)
 
 	c.Clauses = make([]ClauseResult, 0, len(ids))

@@ -7,8 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	ginkgotypes "github.com/onsi/ginkgo/v2/types"
+	"time"
 )
 
 func TestDeriveVerdict(t *testing.T) {
@@ -95,8 +94,13 @@ func TestProfileClauses(t *testing.T) {
 	}
 }
 
-func TestFromGinkgo(t *testing.T) {
-	c := FromGinkgo(fixtureReport(t), fixtureMeta())
+// TestNewConformance checks the report derived from the fixture's specs:
+// header, endpoint without credentials, summary, and every clause of the
+// profile in order with its derived verdict. (How a Ginkgo report becomes
+// these specs is tested in ginkgoreport.)
+func TestNewConformance(t *testing.T) {
+	specs := fixtureSpecs(t)
+	c := NewConformance(fixtureMeta(), specs, nil)
 
 	if c.Schema != ConformanceSchema || c.Profile != ProfileS3 || c.PartcopyVersion != "v0.1.0-test" {
 		t.Errorf("header: %+v", c)
@@ -107,6 +111,9 @@ func TestFromGinkgo(t *testing.T) {
 	if c.Implementation == nil || c.Implementation.Name != "refserver" {
 		t.Errorf("implementation = %+v", c.Implementation)
 	}
+	if !c.GeneratedAt.Equal(fixtureMeta().Time) {
+		t.Errorf("generatedAt = %v", c.GeneratedAt)
+	}
 	if c.Result != ResultFail {
 		t.Errorf("result = %s, want fail", c.Result)
 	}
@@ -115,50 +122,17 @@ func TestFromGinkgo(t *testing.T) {
 		t.Errorf("summary = %+v, want %+v", c.Summary, wantSummary)
 	}
 	if len(c.Specs) != 9 {
-		t.Fatalf("got %d specs, want 9 (the passed BeforeSuite is not a spec)", len(c.Specs))
+		t.Fatalf("got %d specs, want 9", len(c.Specs))
 	}
-
-	specs := map[string]SpecResult{}
-	for _, s := range c.Specs {
-		specs[s.Name] = s
+	// The caller's specs are not redacted in place: the report is a copy.
+	if !strings.Contains(specs[1].Message, secretKey) || strings.Contains(c.Specs[1].Message, secretKey) {
+		t.Errorf("input message %q, report message %q", specs[1].Message, c.Specs[1].Message)
 	}
-	tests := []struct {
-		name    string
-		state   SpecState
-		clauses []string
-		labels  []string
-		msg     string // substring
-	}{
-		{"UploadPartCopy basic copy copies the whole source", StatePassed, []string{"D01", "D13", "D25"}, []string{}, ""},
-		{"UploadPartCopy overwrites an existing part", StateFailed, []string{"D03"}, []string{"large"}, "Expected ListParts"},
-		{"UploadPartCopy rejects a missing token", StateUnsupported, []string{"D12"}, []string{}, "unsupported: endpoint has no STS"},
-		{"UploadPartCopy SSE-C copies an SSE-C source", StateUnsupported, []string{"D10", "D14"}, []string{"ssec"}, "unsupported: SSE-C"},
-		{"UploadPartCopy copies a 5 GiB part", StateSkipped, []string{"D22"}, []string{"large"}, "disabled"},
-		{"UploadPartCopy [S02] rejects a failed if-match", StateFailed, []string{"S02"}, []string{}, "panicked: runtime error"},
-		{"UploadPartCopy pending spec", StateSkipped, []string{"S03"}, []string{}, "pending"},
+	if !strings.Contains(string(specs[1].Exchange[0]), sseKey) || strings.Contains(string(c.Specs[1].Exchange[0]), sseKey) {
+		t.Errorf("exchange record not copied before redaction")
 	}
-	for _, tt := range tests {
-		s, ok := specs[tt.name]
-		if !ok {
-			t.Errorf("spec %q missing", tt.name)
-			continue
-		}
-		if s.State != tt.state || !slices.Equal(s.Clauses, tt.clauses) || !slices.Equal(s.Labels, tt.labels) || !strings.Contains(s.Message, tt.msg) {
-			t.Errorf("spec %q = state %s clauses %v labels %v msg %q; want %s %v %v ~%q",
-				tt.name, s.State, s.Clauses, s.Labels, s.Message, tt.state, tt.clauses, tt.labels, tt.msg)
-		}
-		if s.DurationSeconds != 1.5 {
-			t.Errorf("spec %q duration = %v", tt.name, s.DurationSeconds)
-		}
-	}
-	failed := specs["UploadPartCopy overwrites an existing part"]
-	if len(failed.Exchange) != 2 || failed.Location != "suites/spec.go:42" {
-		t.Errorf("failed spec: %d exchange records, location %q", len(failed.Exchange), failed.Location)
-	}
-	// A passed spec's exchange is there only when the suite recorded it
-	// (--record-all); what the suite attached is kept.
-	if s := specs["UploadPartCopy SSE-C echoes SSE-C headers"]; len(s.Exchange) != 1 {
-		t.Errorf("passed spec's recorded exchange: %s", s.Exchange)
+	if len(c.Specs[1].Exchange) != 2 || len(c.Specs[4].Exchange) != 1 {
+		t.Errorf("exchange records: failed %d, recorded passed %d", len(c.Specs[1].Exchange), len(c.Specs[4].Exchange))
 	}
 
 	// Every clause of the profile, in order, with derived verdicts.
@@ -188,43 +162,77 @@ func TestFromGinkgo(t *testing.T) {
 		t.Errorf("D14 specs = %v", got)
 	}
 	if got := verdicts["D18"].Observed; !slices.Equal(got, []string{"status=403 code=AccessDenied"}) {
-		t.Errorf("D18 observed = %v (rehydrated entry)", got)
+		t.Errorf("D18 observed = %v", got)
+	}
+	if got := verdicts["D03"].Observed; !slices.Equal(got, []string{"status=200 code="}) {
+		t.Errorf("D03 observed = %v", got)
 	}
 	if got := verdicts["D02"]; len(got.Specs) != 0 || got.Specs == nil || got.Observed == nil {
 		t.Errorf("uncovered D02 = %+v, want empty non-nil lists", got)
 	}
 }
 
-func TestFromGinkgoProfilesAndSuiteFailures(t *testing.T) {
-	r := ginkgotypes.Report{SpecReports: ginkgotypes.SpecReports{
-		it(nil, "unsupported only", nil, []string{"D05"}, ginkgotypes.SpecStateSkipped, "unsupported: no archive tier"),
-		it(nil, "s clause under obs", nil, []string{"S01"}, ginkgotypes.SpecStatePassed, ""),
-	}}
-	meta := Meta{Endpoint: "http://127.0.0.1:1", Profile: ProfileOBS}
-	c := FromGinkgo(r, meta)
+func TestNewConformanceMeta(t *testing.T) {
+	passed := []SpecResult{{Name: "p", Clauses: []string{"D01"}, State: StatePassed}}
+	tests := []struct {
+		name      string
+		meta      Meta
+		specs     []SpecResult
+		failures  []string
+		endpoint  string
+		impl      *Implementation
+		result    Result
+		nFailures int
+	}{
+		{"no specs", Meta{Profile: ProfileOBS}, nil, nil, "", nil, ResultPass, 0},
+		{"empty implementation is none", Meta{Endpoint: "http://127.0.0.1:1", Implementation: &Implementation{}}, passed, nil,
+			"http://127.0.0.1:1", nil, ResultPass, 0},
+		{"version only", Meta{Implementation: &Implementation{Version: "2"}}, passed, nil, "", &Implementation{Version: "2"}, ResultPass, 0},
+		{"user info and signature", Meta{Endpoint: "https://ak:s/k@h:9000/p?X-Amz-Signature=ff"}, passed, nil,
+			"https://h:9000/p?X-Amz-Signature=[REDACTED]", nil, ResultPass, 0},
+		{"suite failure fails a passing run", Meta{}, passed, []string{"BeforeSuite: cannot create bucket"}, "", nil, ResultFail, 1},
+		{"interrupted", Meta{}, passed, []string{"Interrupted by User", "AfterSuite: x"}, "", nil, ResultFail, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := time.Now().UTC()
+			c := NewConformance(tt.meta, tt.specs, tt.failures)
+			if c.Specs == nil || len(c.Specs) != len(tt.specs) {
+				t.Errorf("specs = %v, want %d (non-nil)", c.Specs, len(tt.specs))
+			}
+			if c.Endpoint != tt.endpoint {
+				t.Errorf("endpoint = %q, want %q", c.Endpoint, tt.endpoint)
+			}
+			if (c.Implementation == nil) != (tt.impl == nil) || (tt.impl != nil && *c.Implementation != *tt.impl) {
+				t.Errorf("implementation = %+v, want %+v", c.Implementation, tt.impl)
+			}
+			if tt.meta.Implementation != nil && c.Implementation == tt.meta.Implementation {
+				t.Error("implementation is shared with the caller's Meta")
+			}
+			if c.Result != tt.result || len(c.SuiteFailures) != tt.nFailures {
+				t.Errorf("result %s, suite failures %v; want %s, %d", c.Result, c.SuiteFailures, tt.result, tt.nFailures)
+			}
+			// Zero Meta.Time means now, in UTC.
+			if c.GeneratedAt.Before(before) || c.GeneratedAt.Location() != time.UTC {
+				t.Errorf("generatedAt = %v, want now in UTC", c.GeneratedAt)
+			}
+		})
+	}
+}
+
+// TestNewConformanceProfile: under obs, a D clause with only an unsupported
+// spec makes no failure, and an S clause whose spec ran is listed after the
+// D clauses, not hidden.
+func TestNewConformanceProfile(t *testing.T) {
+	c := NewConformance(Meta{Endpoint: "http://127.0.0.1:1", Profile: ProfileOBS}, []SpecResult{
+		{Name: "unsupported only", Clauses: []string{"D05"}, State: StateUnsupported, Message: "unsupported: no archive tier"},
+		{Name: "s clause under obs", Clauses: []string{"S01"}, State: StatePassed},
+	}, nil)
 	if c.Result != ResultPass {
 		t.Errorf("result = %s, want pass (unsupported counts as pass)", c.Result)
 	}
-	// 25 D clauses plus S01, which a spec that ran names: not hidden.
-	if len(c.Clauses) != 26 || c.Clauses[25].ID != "S01" {
-		t.Errorf("obs clauses = %d, last %s", len(c.Clauses), c.Clauses[len(c.Clauses)-1].ID)
-	}
-	if c.GeneratedAt.IsZero() {
-		t.Error("zero Meta.Time should mean now")
-	}
-
-	r.SpecReports = append(r.SpecReports, ginkgotypes.SpecReport{
-		LeafNodeType: ginkgotypes.NodeTypeBeforeSuite, State: ginkgotypes.SpecStateFailed,
-		Failure: ginkgotypes.Failure{Message: "cannot create bucket"},
-	})
-	c = FromGinkgo(r, meta)
-	if c.Result != ResultFail || len(c.SuiteFailures) != 1 || !strings.Contains(c.SuiteFailures[0], "cannot create bucket") {
-		t.Errorf("BeforeSuite failure: result %s, suite failures %v", c.Result, c.SuiteFailures)
-	}
-	r.SpecReports = r.SpecReports[:2]
-	r.SpecialSuiteFailureReasons = []string{"Interrupted by User"}
-	if c = FromGinkgo(r, meta); c.Result != ResultFail {
-		t.Errorf("interrupted run: result %s, want fail", c.Result)
+	if len(c.Clauses) != 26 || c.Clauses[25].ID != "S01" || c.Clauses[4].Verdict != VerdictUnsupported {
+		t.Errorf("obs clauses = %d, last %s, D05 %s", len(c.Clauses), c.Clauses[len(c.Clauses)-1].ID, c.Clauses[4].Verdict)
 	}
 }
 

@@ -207,7 +207,7 @@ func WriteMatrix(w io.Writer, exps []Expected) error {
 			}
 		}
 	}
-	sortClauseIDs(ids)
+	SortClauseIDs(ids)
 	for _, id := range ids {
 		title, _ := ClauseTitle(id)
 		fmt.Fprintf(&b, "| %s | %s |", id, mdCell(title))

@@ -1,14 +1,16 @@
 package reports
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
-
-	ginkgotypes "github.com/onsi/ginkgo/v2/types"
 )
 
-// Secrets planted in the fixture; none may appear in any output.
+// Secrets planted in the fixture; none may appear in any output. The same
+// values are planted in ginkgoreport/fixture_test.go.
 const (
 	secretKey     = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 	sseKey        = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
@@ -22,41 +24,6 @@ const (
 // allSecrets are the strings the tests look for in outputs. The access key
 // ID is part of credential.
 var allSecrets = []string{secretKey, sseKey, sseSrcKey, sessionToken, authSignature, presignSig, "AKIAIOSFODNN7EXAMPLE"}
-
-func entry(name string, v string) ginkgotypes.ReportEntry {
-	return ginkgotypes.ReportEntry{Name: name, Value: ginkgotypes.WrapEntryValue(v)}
-}
-
-// rehydratedEntry is an entry as a parallel process or a JSON report hands
-// it back: only AsJSON is set.
-func rehydratedEntry(t *testing.T, name string, v string) ginkgotypes.ReportEntry {
-	t.Helper()
-	b, _ := json.Marshal(v)
-	wrapped, _ := json.Marshal(map[string]string{"AsJSON": string(b), "Representation": v})
-	var val ginkgotypes.ReportEntryValue
-	if err := json.Unmarshal(wrapped, &val); err != nil {
-		t.Fatal(err)
-	}
-	return ginkgotypes.ReportEntry{Name: name, Value: val}
-}
-
-func it(containers []string, text string, containerLabels [][]string, labels []string, state ginkgotypes.SpecState, msg string, entries ...ginkgotypes.ReportEntry) ginkgotypes.SpecReport {
-	return ginkgotypes.SpecReport{
-		ContainerHierarchyTexts:  containers,
-		ContainerHierarchyLabels: containerLabels,
-		LeafNodeType:             ginkgotypes.NodeTypeIt,
-		LeafNodeText:             text,
-		LeafNodeLabels:           labels,
-		LeafNodeLocation:         ginkgotypes.CodeLocation{FileName: "suites/spec.go", LineNumber: 10},
-		State:                    state,
-		RunTime:                  1500 * time.Millisecond,
-		Failure: ginkgotypes.Failure{
-			Message:  msg,
-			Location: ginkgotypes.CodeLocation{FileName: "suites/spec.go", LineNumber: 42},
-		},
-		ReportEntries: entries,
-	}
-}
 
 // failedExchange is an exchange record array with secrets in every place a
 // careless suite could leave them.
@@ -72,35 +39,41 @@ const failedExchange = `[
  {"raw":"PUT /b/k HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=` + credential + `, Signature=` + authSignature + `\r\nx-amz-security-token: ` + sessionToken + `\r\n\r\n", "secretKeyEcho":"` + secretKey + `"}
 ]`
 
-// fixtureReport is a hand-built Ginkgo report with every kind of spec.
-func fixtureReport(t *testing.T) ginkgotypes.Report {
+// fixtureSpecs are the specs of a run with every kind of outcome, not yet
+// redacted: what ginkgoreport.FromGinkgo hands to NewConformance for its
+// Ginkgo fixture (TestFixtureMatchesGinkgoGolden keeps the two equal).
+func fixtureSpecs(t *testing.T) []SpecResult {
 	t.Helper()
-	return ginkgotypes.Report{
-		SuiteDescription: "partcopy",
-		SuiteSucceeded:   false,
-		SpecReports: ginkgotypes.SpecReports{
-			{LeafNodeType: ginkgotypes.NodeTypeBeforeSuite, State: ginkgotypes.SpecStatePassed},
-			it([]string{"UploadPartCopy", "basic copy"}, "copies the whole source", [][]string{nil, {"D01"}}, []string{"D13", "D25"},
-				ginkgotypes.SpecStatePassed, ""),
-			it([]string{"UploadPartCopy"}, "overwrites an existing part", nil, []string{"D03", "large"},
-				ginkgotypes.SpecStateFailed, "Expected ListParts to show one part 1\nwith sse key "+sseKey+" and secret "+secretKey,
-				entry(EntryExchange, failedExchange), entry(EntryObserved, "status=200 code=")),
-			it([]string{"UploadPartCopy"}, "rejects a missing token", nil, []string{"D12"},
-				ginkgotypes.SpecStateSkipped, "unsupported: endpoint has no STS (temporary credentials)"),
-			it([]string{"UploadPartCopy", "SSE-C"}, "copies an SSE-C source", [][]string{nil, {"ssec"}}, []string{"D10", "D14"},
-				ginkgotypes.SpecStateSkipped, "unsupported: SSE-C not enabled"),
-			it([]string{"UploadPartCopy", "SSE-C"}, "echoes SSE-C headers", [][]string{nil, {"ssec"}}, []string{"D14"},
-				ginkgotypes.SpecStatePassed, "", entry(EntryExchange, `[{"ignored":"exchange of a passed spec"}]`)),
-			it([]string{"UploadPartCopy"}, "denies access without READ", nil, []string{"D18"},
-				ginkgotypes.SpecStatePassed, "", rehydratedEntry(t, EntryObserved, "status=403 code=AccessDenied")),
-			it([]string{"UploadPartCopy"}, "copies a 5 GiB part", nil, []string{"D22", "large"},
-				ginkgotypes.SpecStateSkipped, "large specs are disabled (--large)"),
-			it([]string{"UploadPartCopy"}, "[S02] rejects a failed if-match", nil, nil,
-				ginkgotypes.SpecStatePanicked, "runtime error: index out of range"),
-			it([]string{"UploadPartCopy"}, "pending spec", nil, []string{"S03"},
-				ginkgotypes.SpecStatePending, ""),
-		},
+	var exchange []json.RawMessage
+	if err := json.Unmarshal([]byte(failedExchange), &exchange); err != nil {
+		t.Fatal(err)
 	}
+	spec := func(name string, clauses, labels []string, state SpecState, msg string) SpecResult {
+		return SpecResult{Name: name, Clauses: clauses, Labels: labels, State: state, Message: msg,
+			Location: "suites/spec.go:42", DurationSeconds: 1.5}
+	}
+	specs := []SpecResult{
+		spec("UploadPartCopy basic copy copies the whole source", []string{"D01", "D13", "D25"}, []string{}, StatePassed, ""),
+		spec("UploadPartCopy overwrites an existing part", []string{"D03"}, []string{"large"}, StateFailed,
+			"Expected ListParts to show one part 1\nwith sse key "+sseKey+" and secret "+secretKey),
+		spec("UploadPartCopy rejects a missing token", []string{"D12"}, []string{}, StateUnsupported,
+			"unsupported: endpoint has no STS (temporary credentials)"),
+		spec("UploadPartCopy SSE-C copies an SSE-C source", []string{"D10", "D14"}, []string{"ssec"}, StateUnsupported,
+			"unsupported: SSE-C not enabled"),
+		spec("UploadPartCopy SSE-C echoes SSE-C headers", []string{"D14"}, []string{"ssec"}, StatePassed, ""),
+		spec("UploadPartCopy denies access without READ", []string{"D18"}, []string{}, StatePassed, ""),
+		spec("UploadPartCopy copies a 5 GiB part", []string{"D22"}, []string{"large"}, StateSkipped, "large specs are disabled (--large)"),
+		spec("UploadPartCopy [S02] rejects a failed if-match", []string{"S02"}, []string{}, StateFailed,
+			"panicked: runtime error: index out of range"),
+		spec("UploadPartCopy pending spec", []string{"S03"}, []string{}, StateSkipped, "pending"),
+	}
+	specs[1].Exchange = exchange
+	specs[1].Observed = []string{"status=200 code="}
+	// A passed spec's exchange is there only when the suite recorded it
+	// (--record-all).
+	specs[4].Exchange = []json.RawMessage{json.RawMessage(`{"ignored":"exchange of a passed spec"}`)}
+	specs[5].Observed = []string{"status=403 code=AccessDenied"}
+	return specs
 }
 
 func fixtureMeta() Meta {
@@ -111,5 +84,29 @@ func fixtureMeta() Meta {
 		Version:        "v0.1.0-test",
 		Time:           time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC),
 		Secrets:        []string{secretKey, sseKey, sseSrcKey, sessionToken, "", "AKIAIOSFODNN7EXAMPLE"},
+	}
+}
+
+// fixtureConformance is the report the writer tests render.
+func fixtureConformance(t *testing.T) Conformance {
+	t.Helper()
+	return NewConformance(fixtureMeta(), fixtureSpecs(t), nil)
+}
+
+// TestFixtureMatchesGinkgoGolden: the hand-built fixture is, byte for byte,
+// the report ginkgoreport.FromGinkgo builds from its Ginkgo fixture (which
+// ginkgoreport's TestFromGinkgoGolden pins to the same file). So the writer,
+// schema and redaction tests here run on what a real conversion produces.
+func TestFixtureMatchesGinkgoGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, fixtureConformance(t)); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "fixture.conformance.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("fixtureConformance differs from testdata/fixture.conformance.json:\n%s", buf.Bytes())
 	}
 }

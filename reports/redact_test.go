@@ -79,9 +79,10 @@ func TestRedactorJSON(t *testing.T) {
 // TestNoSecretInAnyOutput plants secrets in messages, exchange records, the
 // endpoint and the observed entries, and checks every output format.
 func TestNoSecretInAnyOutput(t *testing.T) {
-	rep := fixtureReport(t)
-	rep.SpecialSuiteFailureReasons = []string{"aborted with token " + sessionToken}
-	c := FromGinkgo(rep, fixtureMeta())
+	c := NewConformance(fixtureMeta(), fixtureSpecs(t), []string{"aborted with token " + sessionToken})
+	if len(c.SuiteFailures) != 1 || c.Result != ResultFail {
+		t.Errorf("suite failures %v, result %s", c.SuiteFailures, c.Result)
+	}
 
 	// The secrets must be gone from the in-memory report too, since callers
 	// may write it themselves.
@@ -100,7 +101,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		outputs[f] = b
 	}
 	// Writers called directly on a report whose fields were set after
-	// FromGinkgo (the secrets list travels with the report).
+	// NewConformance (the secrets list travels with the report).
 	c.Specs[0].Message = "late message with " + secretKey
 	for name, w := range map[string]func(*bytes.Buffer) error{
 		"WriteJSON":     func(b *bytes.Buffer) error { return WriteJSON(b, c) },

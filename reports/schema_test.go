@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	ginkgotypes "github.com/onsi/ginkgo/v2/types"
 )
 
 // validator checks a JSON document against the subset of JSON Schema
@@ -190,8 +188,8 @@ func (v validator) check(t *testing.T, name string, doc []byte) {
 func TestConformanceJSONMatchesSchema(t *testing.T) {
 	v := newValidator(t, ConformanceSchema)
 	reports := map[string]Conformance{
-		"fixture": FromGinkgo(fixtureReport(t), fixtureMeta()),
-		"empty":   FromGinkgo(ginkgotypes.Report{}, Meta{Profile: ProfileOBS}),
+		"fixture": fixtureConformance(t),
+		"empty":   NewConformance(Meta{Profile: ProfileOBS}, nil, nil),
 		// Built by hand, never recomputed: writers still emit arrays.
 		"bare": {Schema: ConformanceSchema, Profile: ProfileOBS, Result: ResultPass,
 			Specs: []SpecResult{{Name: "s", State: StateSkipped}}},
@@ -225,7 +223,7 @@ func TestLoadJSONMatchesSchema(t *testing.T) {
 func TestValidatorRejects(t *testing.T) {
 	v := newValidator(t, ConformanceSchema)
 	var good bytes.Buffer
-	if err := WriteJSON(&good, FromGinkgo(fixtureReport(t), fixtureMeta())); err != nil {
+	if err := WriteJSON(&good, fixtureConformance(t)); err != nil {
 		t.Fatal(err)
 	}
 	mutations := map[string]func(m map[string]any){

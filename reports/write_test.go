@@ -44,7 +44,7 @@ func TestWellFormedXMLCatchesBrokenDocument(t *testing.T) {
 }
 
 func TestWriteJUnit(t *testing.T) {
-	c := FromGinkgo(fixtureReport(t), fixtureMeta())
+	c := fixtureConformance(t)
 	var buf bytes.Buffer
 	if err := WriteJUnit(&buf, c); err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestWriteJUnit(t *testing.T) {
 }
 
 func TestWriteMarkdown(t *testing.T) {
-	c := FromGinkgo(fixtureReport(t), fixtureMeta())
+	c := fixtureConformance(t)
 	var buf bytes.Buffer
 	if err := WriteMarkdown(&buf, c); err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func TestMarkdownCellEscaping(t *testing.T) {
 }
 
 func TestWriteHTML(t *testing.T) {
-	c := FromGinkgo(fixtureReport(t), fixtureMeta())
+	c := fixtureConformance(t)
 	c.Specs[1].Message += "\n<script>alert(1)</script> & more"
 	var buf bytes.Buffer
 	if err := WriteHTML(&buf, c); err != nil {
@@ -167,7 +167,7 @@ func TestWriteHTML(t *testing.T) {
 
 func TestWriteAllAndReadBack(t *testing.T) {
 	dir := t.TempDir()
-	c := FromGinkgo(fixtureReport(t), fixtureMeta())
+	c := fixtureConformance(t)
 	if err := WriteAll(dir, c); err != nil {
 		t.Fatal(err)
 	}

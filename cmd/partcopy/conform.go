@@ -16,6 +16,7 @@ import (
 
 	"github.com/partcopy/partcopy/internal/s3call"
 	"github.com/partcopy/partcopy/reports"
+	"github.com/partcopy/partcopy/reports/ginkgoreport"
 	"github.com/partcopy/partcopy/suites"
 )
 
@@ -237,7 +238,7 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 	ginkgo.RunSpecs(&specFailer{}, "partcopy UploadPartCopy conformance", suiteCfg, reporterCfg)
 
 	impl := parseImplementation(o.implementation)
-	c := reports.FromGinkgo(report, reports.Meta{
+	c := ginkgoreport.FromGinkgo(report, reports.Meta{
 		Endpoint: cfg.Client.Endpoint, Profile: cfg.Profile, Implementation: impl,
 		Version: version, Secrets: cfg.Secrets(),
 	})

@@ -1,4 +1,4 @@
-package reports_test
+package ginkgoreport_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	ginkgotypes "github.com/onsi/ginkgo/v2/types"
 
 	"github.com/partcopy/partcopy/reports"
+	"github.com/partcopy/partcopy/reports/ginkgoreport"
 )
 
 // recordingT receives RunSpecs' verdict without failing the Go test: the
@@ -24,10 +25,10 @@ var captured ginkgotypes.Report
 // exchange and the observed status.
 var _ = Describe("UploadPartCopy", Label("D01"), func() {
 	It("copies", Label("D13"), func() {
-		AddReportEntry(reports.EntryObserved, "status=200 code=")
+		AddReportEntry(ginkgoreport.EntryObserved, "status=200 code=")
 	})
 	It("overwrites", Label("D03", "large"), func() {
-		AddReportEntry(reports.EntryExchange, `[{"method":"PUT","url":"http://127.0.0.1/b/k?X-Amz-Signature=abcdef","status":200,"body":"<Error/>","requestHeaders":{"Authorization":["AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/x, Signature=0123"]}}]`)
+		AddReportEntry(ginkgoreport.EntryExchange, `[{"method":"PUT","url":"http://127.0.0.1/b/k?X-Amz-Signature=abcdef","status":200,"body":"<Error/>","requestHeaders":{"Authorization":["AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/x, Signature=0123"]}}]`)
 		Fail("part 1 still has the old ETag")
 	})
 	It("needs STS", Label("D12"), func() {
@@ -50,10 +51,10 @@ func TestFromRealGinkgoRun(t *testing.T) {
 	reporterConfig.Succinct = true
 	reporterConfig.SilenceSkips = true
 	rt := &recordingT{}
-	if RunSpecs(rt, "reports integration", suiteConfig, reporterConfig) || !rt.failed {
+	if RunSpecs(rt, "ginkgoreport integration", suiteConfig, reporterConfig) || !rt.failed {
 		t.Fatal("the suite has a failing spec and should have failed")
 	}
-	c := reports.FromGinkgo(captured, reports.Meta{Endpoint: "http://127.0.0.1:1", Profile: reports.ProfileS3, Secrets: []string{"AKIDEXAMPLE"}})
+	c := ginkgoreport.FromGinkgo(captured, reports.Meta{Endpoint: "http://127.0.0.1:1", Profile: reports.ProfileS3, Secrets: []string{"AKIDEXAMPLE"}})
 	want := map[string]reports.SpecState{
 		"UploadPartCopy copies":                        reports.StatePassed,
 		"UploadPartCopy overwrites":                    reports.StateFailed,
