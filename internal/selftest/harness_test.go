@@ -218,7 +218,7 @@ func requireRecords(t *testing.T, c reports.Conformance) {
 	}
 	if len(without) > 0 {
 		t.Fatalf("%d passed spec(s) carry no exchange records in conformance.json although --record-all was given "+
-			"(reports.FromGinkgo must keep the partcopy.exchange entry of every spec that has one), e.g. %q",
+			"(ginkgoreport.FromGinkgo must keep the partcopy.exchange entry of every spec that has one), e.g. %q",
 			len(without), without[0])
 	}
 }
