@@ -46,7 +46,7 @@ var _ = describe("Part numbers", func(sc *Ctx) {
 	// one). A server that parses leniently (atoi of " 1", "1e3";
 	// wrap-around of a huge number) or that accepts any number answers 200
 	// and fails here.
-	DescribeTable("rejects a part number outside 1..10000 with 400 and stores no part [D23]",
+	DescribeTable("rejects a part number outside 1..10000, or not an integer, with 400 and stores no part",
 		func(ctx SpecContext, raw string) {
 			in := Copy(bucket, key, id, 1, small, "", nil)
 			in.PartNumber = raw

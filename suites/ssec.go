@@ -113,7 +113,7 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 		bucket = sc.MustBucket(ctx, nil)
 	})
 
-	Context("destination upload initiated with SSE-C key K [D09]", func() {
+	Context("destination upload initiated with SSE-C key K", func() {
 		var (
 			src     Object
 			key, id string
@@ -197,7 +197,7 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 		}
 	}, SpecTimeout(time.Minute))
 
-	Context("source object put with SSE-C key S [D10]", func() {
+	Context("source object put with SSE-C key S", func() {
 		var (
 			src     Object
 			s       s3call.SSEC
