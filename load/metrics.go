@@ -1,7 +1,6 @@
 package load
 
 import (
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -352,17 +351,6 @@ func (m *Metrics) SinkErr() error {
 	return m.sinkErr
 }
 
-// FailureKeys returns the keys of f sorted by count, then name.
-func FailureKeys(f map[string]int64) []string {
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if f[keys[i]] != f[keys[j]] {
-			return f[keys[i]] > f[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	return keys
-}
+// FailureKeys returns the keys of f sorted by count, then name (the
+// reports' order).
+func FailureKeys(f map[string]int64) []string { return reports.FailureKeys(f) }

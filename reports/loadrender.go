@@ -65,8 +65,9 @@ func loadSummaryRows(l Load) []loadRow {
 	return rows
 }
 
-// failureList renders failure counts, most frequent first.
-func failureList(f map[string]int64) string {
+// FailureKeys returns the keys of failure counts f, most frequent first,
+// then by name: the one order every load report lists failures in.
+func FailureKeys(f map[string]int64) []string {
 	keys := make([]string, 0, len(f))
 	for k := range f {
 		keys = append(keys, k)
@@ -77,8 +78,13 @@ func failureList(f map[string]int64) string {
 		}
 		return keys[i] < keys[j]
 	})
+	return keys
+}
+
+// failureList renders failure counts, most frequent first.
+func failureList(f map[string]int64) string {
 	var parts []string
-	for _, k := range keys {
+	for _, k := range FailureKeys(f) {
 		parts = append(parts, fmt.Sprintf("%s: %d", k, f[k]))
 	}
 	return strings.Join(parts, ", ")

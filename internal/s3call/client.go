@@ -447,26 +447,19 @@ func (c *Client) path(bucket, key string) string {
 
 // EncodePath percent-encodes an object key for a request path the way S3
 // expects: every byte but unreserved characters and '/' is escaped.
-func EncodePath(key string) string {
-	var b strings.Builder
-	for i := 0; i < len(key); i++ {
-		ch := key[i]
-		if isUnreserved(ch) || ch == '/' {
-			b.WriteByte(ch)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", ch)
-		}
-	}
-	return b.String()
-}
+func EncodePath(key string) string { return percentEncode(key, true) }
 
 // EncodeQueryValue percent-encodes a query value the way SigV4 canonicalizes
 // it (RFC 3986 unreserved characters only).
-func EncodeQueryValue(v string) string {
+func EncodeQueryValue(v string) string { return percentEncode(v, false) }
+
+// percentEncode escapes every byte of s but the unreserved characters (and
+// '/' when keepSlash), upper-case hex, as S3 and SigV4 want.
+func percentEncode(s string, keepSlash bool) string {
 	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		ch := v[i]
-		if isUnreserved(ch) {
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if isUnreserved(ch) || keepSlash && ch == '/' {
 			b.WriteByte(ch)
 		} else {
 			fmt.Fprintf(&b, "%%%02X", ch)
