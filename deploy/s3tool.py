@@ -216,8 +216,9 @@ def mc(env, *args):
     scheme, hostport = endpoint.split("://", 1)
     e = dict(os.environ)
     e["MC_HOST_pc"] = f"{scheme}://{env['PARTCOPY_ACCESS_KEY']}:{env['PARTCOPY_SECRET_KEY']}@{hostport}"
+    # The same default as servers.sh (which also exports it).
     cache = os.environ.get("PARTCOPY_CACHE") or os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache")
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "partcopy")
     cmd = [os.path.join(cache, "bin", "mc"), "--config-dir", env["PARTCOPY_MC_CONFIG_DIR"],
            "--no-color", "--quiet", *args]
     r = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=60)

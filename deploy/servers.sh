@@ -23,6 +23,8 @@ REPO_ROOT=$(cd "$DEPLOY_DIR/.." && pwd)
 # pinned binaries; a binary is reused only when it is exactly the pinned version.
 CACHE=${PARTCOPY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/partcopy}
 case "$CACHE" in /*) ;; *) CACHE=$PWD/$CACHE ;; esac
+# s3tool.py (mc for MinIO's grants) must find the same cache.
+export PARTCOPY_CACHE=$CACHE
 BIN=$CACHE/bin
 TOOL=$DEPLOY_DIR/s3tool.py
 
