@@ -186,53 +186,36 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // response arrived (*TransportError) or the request could not be built;
 // any HTTP status, however bad, is an exchange for the caller to judge.
 func (c *Client) Do(ctx context.Context, r *Request) (*Exchange, error) {
-	req, payloadHash, err := c.build(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.sign(req, payloadHash); err != nil {
-		return nil, err
-	}
-	ex := &Exchange{
-		Method:        req.Method,
-		URL:           c.displayURL(req),
-		RequestHeader: req.Header.Clone(),
-		secrets:       c.cfg.Credentials.Secrets(),
-	}
-	ex.RequestHeader.Set("Host", req.Host)
-	ex.secrets = append(ex.secrets, headerSecrets(req.Header)...)
-	// The trace callbacks run on the transport's goroutines; a server that
-	// answers before reading the whole request makes WroteRequest fire
-	// after Do has returned. The instants are kept here and copied into the
-	// exchange once, under the lock; later callbacks are ignored.
-	var (
-		mu               sync.Mutex
-		wrote, firstByte time.Time
-		sealed           bool
-	)
-	trace := &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) {
-			now := time.Now()
-			mu.Lock()
-			if !sealed {
-				wrote = now
-			}
-			mu.Unlock()
-		},
-		GotFirstResponseByte: func() {
-			now := time.Now()
-			mu.Lock()
-			if !sealed && firstByte.IsZero() {
-				firstByte = now
-			}
-			mu.Unlock()
-		},
-	}
+	// The timeout and the trace go on the context before the request is
+	// built, so that net/http's request carries them from the start (no
+	// WithContext copy of it per exchange).
 	var cancel context.CancelFunc = func() {}
 	if _, has := ctx.Deadline(); !has {
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.timeout())
 	}
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+	tr := newTraceState()
+	ctx = httptrace.WithClientTrace(ctx, &tr.trace)
+	req, payloadHash, err := c.build(ctx, r)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := c.sign(req, payloadHash); err != nil {
+		cancel()
+		return nil, err
+	}
+	ex := &Exchange{
+		Method:  req.Method,
+		URL:     c.displayURL(req),
+		secrets: c.cfg.Credentials.Secrets(),
+	}
+	ex.secrets = append(ex.secrets, headerSecrets(req.Header)...)
+	// The exchange keeps the request's own header map instead of a copy:
+	// build made it for this request alone, net/http only reads it, and a
+	// Host entry in it is not written (the Host line comes from req.Host),
+	// so adding Host here before sending changes nothing on the wire.
+	req.Header.Set("Host", req.Host)
+	ex.RequestHeader = req.Header
 	ex.Timing.Start = time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -244,10 +227,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Exchange, error) {
 		return nil, te
 	}
 	now := time.Now()
-	mu.Lock()
-	sealed = true
-	ex.Timing.Wrote, ex.Timing.FirstByte = wrote, firstByte
-	mu.Unlock()
+	ex.Timing.Wrote, ex.Timing.FirstByte = tr.seal()
 	if ex.Timing.FirstByte.IsZero() {
 		ex.Timing.FirstByte = now
 	}
@@ -262,12 +242,58 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Exchange, error) {
 	}
 	defer cancel()
 	defer resp.Body.Close()
-	ex.Body, ex.BodyCapped, ex.BodyErr = readCapped(resp.Body, c.maxBody)
+	ex.Body, ex.BodyCapped, ex.BodyErr = readCappedHint(resp.Body, c.maxBody, resp.ContentLength)
 	ex.Timing.Done = time.Now()
 	if c.observe != nil {
 		c.observe(ex, nil)
 	}
 	return ex, nil
+}
+
+// traceState holds the instants the trace callbacks see. The callbacks run
+// on the transport's goroutines; a server that answers before reading the
+// whole request makes WroteRequest fire after Do has returned. The
+// instants are kept here and copied into the exchange once (seal), under
+// the lock; later callbacks are ignored. One allocation per exchange holds
+// the state and the trace.
+type traceState struct {
+	mu               sync.Mutex
+	wrote, firstByte time.Time
+	sealed           bool
+	trace            httptrace.ClientTrace
+}
+
+func newTraceState() *traceState {
+	t := &traceState{}
+	t.trace.WroteRequest = t.wroteRequest
+	t.trace.GotFirstResponseByte = t.gotFirstResponseByte
+	return t
+}
+
+func (t *traceState) wroteRequest(httptrace.WroteRequestInfo) {
+	now := time.Now()
+	t.mu.Lock()
+	if !t.sealed {
+		t.wrote = now
+	}
+	t.mu.Unlock()
+}
+
+func (t *traceState) gotFirstResponseByte() {
+	now := time.Now()
+	t.mu.Lock()
+	if !t.sealed && t.firstByte.IsZero() {
+		t.firstByte = now
+	}
+	t.mu.Unlock()
+}
+
+// seal returns the instants seen so far and ignores later callbacks.
+func (t *traceState) seal() (wrote, firstByte time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sealed = true
+	return t.wrote, t.firstByte
 }
 
 // Finish records the end of a streamed body.
@@ -287,6 +313,39 @@ func (c *cancelOnClose) Close() error {
 	err := c.ReadCloser.Close()
 	c.cancel()
 	return err
+}
+
+// readCappedHint is readCapped for a body whose length is announced as
+// hint (-1: unknown): the buffer starts at that size (plus one byte to see
+// EOF) instead of growing from bytes.Buffer's 512, and no bytes.Buffer or
+// LimitReader is allocated. What it returns is what readCapped returns.
+func readCappedHint(r io.Reader, max, hint int64) ([]byte, bool, error) {
+	if max <= 0 || hint < 0 || hint >= max {
+		return readCapped(r, max)
+	}
+	buf := make([]byte, 0, hint+1)
+	for int64(len(buf)) < max {
+		if len(buf) == cap(buf) {
+			// Longer than announced (a server that lies, or a reader that
+			// ignores the length): grow as append does.
+			buf = append(buf, 0)[:len(buf)]
+		}
+		end := cap(buf)
+		if int64(end) > max {
+			end = int(max)
+		}
+		n, err := r.Read(buf[len(buf):end])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, false, nil
+		}
+		if err != nil {
+			return buf, false, err
+		}
+	}
+	// At the cap: is there more?
+	extra, err := io.Copy(io.Discard, io.LimitReader(r, 64<<20))
+	return buf, extra > 0, err
 }
 
 // readCapped reads r to the end, keeping at most max bytes; the rest is
@@ -378,9 +437,22 @@ func (c *Client) build(ctx context.Context, r *Request) (*http.Request, string, 
 		// Keep http from switching to chunked encoding for readers it does not know.
 		req.Body = io.NopCloser(body)
 	}
+	// A copy of the caller's header (signing adds to it), the values in
+	// one backing array as http.Header.Clone does; an empty list stays nil.
 	req.Header = make(http.Header, len(r.Header)+4)
+	nv := 0
+	for _, v := range r.Header {
+		nv += len(v)
+	}
+	vals := make([]string, nv)
 	for k, v := range r.Header {
-		req.Header[k] = append([]string(nil), v...)
+		if len(v) == 0 {
+			req.Header[k] = nil
+			continue
+		}
+		n := copy(vals, v)
+		req.Header[k] = vals[:n:n]
+		vals = vals[n:]
 	}
 	return req, payloadHash, nil
 }
@@ -391,6 +463,12 @@ func (c *Client) build(ctx context.Context, r *Request) (*http.Request, string, 
 // would escape) go in u.Opaque; one of those that starts with "//" would
 // read as a host there, so it is sent in absolute form instead.
 func setPath(u *url.URL, path string) {
+	if isPlain(path, true) {
+		// Nothing to unescape or escape: what the general case below
+		// ends with, without its work.
+		u.Path, u.RawPath = path, path
+		return
+	}
 	if p, err := url.PathUnescape(path); err == nil {
 		u.Path, u.RawPath = p, path
 		if u.EscapedPath() == path {
@@ -456,6 +534,9 @@ func EncodeQueryValue(v string) string { return percentEncode(v, false) }
 // percentEncode escapes every byte of s but the unreserved characters (and
 // '/' when keepSlash), upper-case hex, as S3 and SigV4 want.
 func percentEncode(s string, keepSlash bool) string {
+	if isPlain(s, keepSlash) {
+		return s
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
@@ -466,6 +547,17 @@ func percentEncode(s string, keepSlash bool) string {
 		}
 	}
 	return b.String()
+}
+
+// isPlain is true when s has only unreserved characters (and '/' when
+// slash): percentEncode leaves it as it is.
+func isPlain(s string, slash bool) bool {
+	for i := 0; i < len(s); i++ {
+		if ch := s[i]; !isUnreserved(ch) && !(slash && ch == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 func isUnreserved(ch byte) bool {

@@ -23,6 +23,17 @@ var secretHeaders = map[string]bool{
 	"proxy-authorization":           true,
 }
 
+// isSecretHeader is secretHeaders[strings.ToLower(k)] without the lower-case
+// copy (it runs on every header of every request).
+func isSecretHeader(k string) bool {
+	for name := range secretHeaders {
+		if len(name) == len(k) && strings.EqualFold(name, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // secretQuery matches presigned-URL secrets in query strings.
 // A value ends at the next parameter, white space, a quote or markup.
 var secretQuery = regexp.MustCompile(`(?i)(X-Amz-(?:Signature|Credential|Security-Token)|Signature|AWSAccessKeyId)=[^&\s"'<>]*`)
@@ -146,7 +157,7 @@ func RecordsJSON(rs []Record) string {
 func headerSecrets(h http.Header) []string {
 	var out []string
 	for k, vs := range h {
-		if !secretHeaders[strings.ToLower(k)] {
+		if !isSecretHeader(k) {
 			continue
 		}
 		for _, v := range vs {
