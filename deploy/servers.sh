@@ -21,7 +21,7 @@ DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$DEPLOY_DIR/.." && pwd)
 # Outside the clone by default, so fresh clones on one machine (CI) reuse the
 # pinned binaries; a binary is reused only when it is exactly the pinned version.
-CACHE=${PARTCOPY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/partcopy}
+CACHE=${PARTCOPY_CACHE:-${XDG_CACHE_HOME:-${HOME:-$REPO_ROOT}/.cache}/partcopy}
 case "$CACHE" in /*) ;; *) CACHE=$PWD/$CACHE ;; esac
 # s3tool.py (mc for MinIO's grants) must find the same cache.
 export PARTCOPY_CACHE=$CACHE
