@@ -464,11 +464,17 @@ func (c *Client) build(ctx context.Context, r *Request) (*http.Request, string, 
 // read as a host there, so it is sent in absolute form instead.
 func setPath(u *url.URL, path string) {
 	if isPlain(path, true) {
-		// Nothing to unescape or escape: what the general case below
-		// ends with, without its work.
+		// Nothing to unescape or escape: what setPathGeneral ends with,
+		// without its work (FuzzPlainShortcuts compares the two).
 		u.Path, u.RawPath = path, path
 		return
 	}
+	setPathGeneral(u, path)
+}
+
+// setPathGeneral is setPath for any path: the escaped form is kept as
+// RawPath when it round-trips, else sent opaque.
+func setPathGeneral(u *url.URL, path string) {
 	if p, err := url.PathUnescape(path); err == nil {
 		u.Path, u.RawPath = p, path
 		if u.EscapedPath() == path {
@@ -537,6 +543,12 @@ func percentEncode(s string, keepSlash bool) string {
 	if isPlain(s, keepSlash) {
 		return s
 	}
+	return percentEncodeGeneral(s, keepSlash)
+}
+
+// percentEncodeGeneral is percentEncode without its plain-string shortcut
+// (FuzzPlainShortcuts compares the two).
+func percentEncodeGeneral(s string, keepSlash bool) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		ch := s[i]

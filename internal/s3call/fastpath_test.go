@@ -3,7 +3,6 @@ package s3call
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/url"
 	"strings"
@@ -49,36 +48,6 @@ func TestReadCappedHint(t *testing.T) {
 			}
 		}
 	}
-}
-
-// setPathGeneral is setPath without its plain-path shortcut.
-func setPathGeneral(u *url.URL, path string) {
-	if p, err := url.PathUnescape(path); err == nil {
-		u.Path, u.RawPath = p, path
-		if u.EscapedPath() == path {
-			return
-		}
-		u.Path, u.RawPath = "", ""
-	}
-	if strings.HasPrefix(path, "//") {
-		u.Opaque = "//" + u.Host + path
-	} else {
-		u.Opaque = path
-	}
-}
-
-// percentEncodeGeneral is percentEncode without its plain-string shortcut.
-func percentEncodeGeneral(s string, keepSlash bool) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if isUnreserved(ch) || keepSlash && ch == '/' {
-			b.WriteByte(ch)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", ch)
-		}
-	}
-	return b.String()
 }
 
 // FuzzPlainShortcuts: setPath and percentEncode give what their general
