@@ -28,6 +28,9 @@ type endpointFlags struct {
 	caCert     string
 	virtual    bool
 	awsProfile string
+	// embedded forces the embedded reference endpoint: the environment,
+	// profiles and config files are not read at all (partcopy run).
+	embedded bool
 }
 
 func (f *endpointFlags) add(fs *pflag.FlagSet) {
@@ -41,6 +44,7 @@ func (f *endpointFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.caCert, "ca-cert", "", "PEM file of extra CA certificates to trust")
 	fs.BoolVar(&f.virtual, "virtual-host", false, "virtual-hosted addressing (bucket.host) instead of path-style")
 	fs.StringVar(&f.awsProfile, "aws-profile", "", "shared config/credentials profile (default: AWS_PROFILE)")
+	fs.BoolVar(&f.embedded, "embedded", false, "use the embedded reference endpoint; AWS_ENDPOINT_URL*, AWS_* keys, profiles and config files are ignored")
 }
 
 // resolve fills what the flags left empty from the environment and the
@@ -51,6 +55,14 @@ func (f *endpointFlags) resolve(ctx context.Context) (res s3call.Resolved, embed
 	case s3call.SigV4, s3call.SigV2:
 	default:
 		return res, false, usageError("--signature %q: use v4 or v2", f.signature)
+	}
+	if f.embedded {
+		if f.endpoint != "" {
+			return res, false, usageError("--embedded and --endpoint exclude each other: give one")
+		}
+		// Nothing ambient is read: a shell's AWS_ENDPOINT_URL or a profile's
+		// credential_process must not turn a local run into a remote one.
+		return res, true, nil
 	}
 	if (f.accessKey == "") != (f.secretKey == "") {
 		return res, false, usageError("--access-key and --secret-key go together")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func init() {
@@ -15,6 +16,7 @@ func init() {
 			loadRate     float64
 			skipLarge    bool
 			profile      string
+			ep           endpointFlags
 		)
 		cmd := &cobra.Command{
 			Use:   "run",
@@ -25,8 +27,12 @@ endpoint (every clause, the 5 GiB specs included), then a short open-loop
 conformance.json/.md/.html, junit.xml, load.json/.md/.html, latency and
 throughput plots, HdrHistogram logs and a per-second CSV.
 
-It needs nothing installed. To check a real endpoint, use 'partcopy conform'
-and 'partcopy load' with --endpoint.
+It needs nothing installed, and it reads nothing from the environment:
+AWS_ENDPOINT_URL*, AWS_* keys, profiles and config files are ignored, so a
+shell set up for a test cluster still runs the demo locally. Only --endpoint
+on its command line points it elsewhere (then the other endpoint flags, and
+the usual AWS_* fallbacks for credentials, apply). To check a real endpoint
+in depth, use 'partcopy conform' and 'partcopy load'.
 
 Exit codes: 0 both passed; 1 a conformance spec failed or no copy succeeded
 under load; 2 usage error; 130 interrupted.`,
@@ -34,7 +40,14 @@ under load; 2 usage error; 130 interrupted.`,
   partcopy run --out /tmp/pc --load-duration 30s --load-rate 200`,
 			Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error {
-				conformArgs := []string{"conform", "--out", out, "--profile", profile}
+				epArgs := endpointArgs(c.Flags())
+				if c.Flags().Changed("endpoint") {
+					fmt.Fprintf(c.OutOrStdout(), "partcopy run: against %s (--endpoint)\n", ep.endpoint)
+				} else {
+					epArgs = append(epArgs, "--embedded")
+					fmt.Fprintln(c.OutOrStdout(), "partcopy run: against the embedded reference endpoint (AWS_ENDPOINT_URL*, AWS_* keys and profiles ignored; --endpoint URL checks another)")
+				}
+				conformArgs := append([]string{"conform", "--out", out, "--profile", profile}, epArgs...)
 				if skipLarge {
 					conformArgs = append(conformArgs, "--skip-large")
 				}
@@ -43,8 +56,8 @@ under load; 2 usage error; 130 interrupted.`,
 					return conformErr
 				}
 				fmt.Fprintf(c.OutOrStdout(), "\npartcopy run: load, %s at %g copies/s\n", loadDuration, loadRate)
-				loadErr := subcommand(c, []string{"load", "--out", out, "--duration", loadDuration.String(),
-					"--rate", fmt.Sprint(loadRate)})
+				loadErr := subcommand(c, append([]string{"load", "--out", out, "--duration", loadDuration.String(),
+					"--rate", fmt.Sprint(loadRate)}, epArgs...))
 				if loadErr != nil {
 					return loadErr
 				}
@@ -61,8 +74,24 @@ under load; 2 usage error; 130 interrupted.`,
 		fs.Float64Var(&loadRate, "load-rate", 100, "open-loop copies per second during the load")
 		fs.BoolVar(&skipLarge, "skip-large", false, "skip the 5 GiB specs (D22)")
 		fs.StringVar(&profile, "profile", "s3", "conformance profile: obs or s3")
+		ep.add(fs)
+		_ = fs.MarkHidden("embedded") // run is embedded unless --endpoint is given
 		return cmd
 	})
+}
+
+// endpointArgs are the endpoint flags set on run's command line, as
+// arguments for conform and load.
+func endpointArgs(fs *pflag.FlagSet) []string {
+	names := pflag.NewFlagSet("endpoint", pflag.ContinueOnError)
+	(&endpointFlags{}).add(names)
+	var args []string
+	fs.Visit(func(f *pflag.Flag) {
+		if names.Lookup(f.Name) != nil && f.Name != "embedded" {
+			args = append(args, "--"+f.Name+"="+f.Value.String())
+		}
+	})
+	return args
 }
 
 // subcommand runs another partcopy command in process, with the caller's

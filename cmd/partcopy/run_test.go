@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunIgnoresAmbientEndpoint: a shell set up for another cluster
+// (AWS_ENDPOINT_URL*, AWS_* keys, a profile with an endpoint and a
+// credential_process) does not turn 'partcopy run' into a remote run: the
+// listener those point at receives no connection, the profile's process never
+// runs, the first line says the embedded endpoint is used, and the run passes.
+// The control, 'partcopy conform' in the same environment, does reach the
+// listener: the environment really points there.
+func TestRunIgnoresAmbientEndpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite in a child process")
+	}
+	bin := partcopyBinary(t)
+	lis := newCountingListener(t)
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "credential-process-ran")
+	cfgFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgFile, []byte("[profile cluster]\nendpoint_url = "+lis.URL()+"\n"+
+		"credential_process = sh -c 'touch "+marker+"; echo {\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"AKPROC\\\",\\\"SecretAccessKey\\\":\\\"procsecret\\\"}'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := cleanAWSEnv(
+		"AWS_ENDPOINT_URL="+lis.URL(), "AWS_ENDPOINT_URL_S3="+lis.URL(),
+		"AWS_ACCESS_KEY_ID=AKIACLUSTER", "AWS_SECRET_ACCESS_KEY=clustersecret", "AWS_SESSION_TOKEN=clustertoken",
+		"AWS_CONFIG_FILE="+cfgFile, "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"), "AWS_PROFILE=cluster",
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+
+	out := filepath.Join(dir, "report")
+	cmd := exec.CommandContext(ctx, bin, "run", "--skip-large", "--load-duration", "1s", "--load-rate", "20", "--out", out)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("partcopy run: %v\nstdout:\n%s\nstderr:\n%s", err, tail(stdout.String()), tail(stderr.String()))
+	}
+	first, _, _ := strings.Cut(stdout.String(), "\n")
+	if !strings.Contains(first, "embedded reference endpoint") {
+		t.Errorf("first line %q does not say the embedded endpoint is used", first)
+	}
+	if n := lis.conns.Load(); n != 0 {
+		t.Errorf("the ambient endpoint received %d connection(s)", n)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the profile's credential_process ran")
+	}
+	for _, f := range []string{"conformance.json", "load.json"} {
+		var r struct{ Endpoint string }
+		b, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if r.Endpoint == "" || strings.Contains(r.Endpoint, lis.l.Addr().String()) {
+			t.Errorf("%s: endpoint %q, want the embedded one", f, r.Endpoint)
+		}
+	}
+	for _, s := range []string{"clustersecret", "clustertoken"} {
+		if strings.Contains(stdout.String()+stderr.String(), s) {
+			t.Errorf("output shows %q", s)
+		}
+	}
+
+	// Control: conform obeys the same environment and reaches the listener.
+	ctl := exec.CommandContext(ctx, bin, "conform", "--out", filepath.Join(dir, "control"))
+	ctl.Env = env
+	b, err := ctl.CombinedOutput()
+	if exitCode(err) != exitUsage || lis.conns.Load() == 0 {
+		t.Errorf("control: conform exit %d, %d connection(s) to the ambient endpoint; output %s", exitCode(err), lis.conns.Load(), tail(string(b)))
+	}
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// tail is the end of a long output, for failure messages.
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "..." + s[len(s)-4000:]
+	}
+	return s
+}
