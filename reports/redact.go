@@ -3,94 +3,32 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
-	"net/url"
-	"regexp"
-	"sort"
-	"strings"
+
+	"github.com/partcopy/partcopy/internal/redact"
 )
 
 // Redacted replaces every secret the Redactor removes.
-const Redacted = "[REDACTED]"
+const Redacted = redact.Marker
 
-// sensitiveHeaders are header (or field) names whose values are secrets.
-// Compared case-insensitively.
-var sensitiveHeaders = map[string]bool{
-	"authorization":        true,
-	"x-amz-security-token": true,
-	// D09/D10/D11: SSE-C customer keys, destination and source.
-	"x-amz-server-side-encryption-customer-key":             true,
-	"x-amz-copy-source-server-side-encryption-customer-key": true,
-	"cookie":              true,
-	"proxy-authorization": true,
-}
+// Redactor removes secrets from strings and JSON documents. The removal
+// itself is internal/redact's, the one place partcopy does it: values of
+// sensitive headers, presigned and SigV2 query values, S3's hex dumps of
+// the canonical request, and every secret value the process knows, in
+// every encoding. A Redactor adds the structure of JSON documents (a
+// member named like a secret header is replaced whole). A nil *Redactor
+// works too.
+type Redactor struct{}
 
-// headerLine matches "Name: value" to the end of the line for a sensitive
-// header, as found in raw HTTP dumps and failure messages. The -MD5 headers
-// are not secrets and are left alone (the name must end right before ':').
-// The value runs to the end of the line or a quote: over-redacting the rest
-// of a Go-formatted header map is better than stopping inside a secret.
-var headerLine = regexp.MustCompile(`(?i)(authorization|x-amz-security-token|x-amz-server-side-encryption-customer-key|x-amz-copy-source-server-side-encryption-customer-key)("?\s*:\s*)("?)[^"\r\n]*`)
-
-// queryParam matches presigned-URL query values that are secrets.
-var queryParam = regexp.MustCompile(`(?i)(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)(=)[^&\s"'<>]*`)
-
-// sigV4Value matches a SigV4 Authorization value wherever it appears without
-// its header name (for example a Go-formatted header map in a message).
-var sigV4Value = regexp.MustCompile(`AWS4-HMAC-SHA256\s+[^"\r\n]*`)
-
-// Redactor removes secrets from strings and JSON documents: values of
-// sensitive headers (Authorization, x-amz-security-token, SSE-C customer
-// keys), presigned-URL query values (X-Amz-Signature, X-Amz-Credential,
-// X-Amz-Security-Token), SigV4 Authorization values, and an explicit list of
-// secret strings. A nil *Redactor still applies the patterns.
-type Redactor struct {
-	secrets []string
-}
-
-// NewRedactor returns a Redactor that also replaces each non-empty secret
-// (and its URL-encoded forms) wherever it appears. Empty strings are ignored:
-// replacing "" would mangle every string.
+// NewRedactor returns a Redactor that also removes each given secret (in
+// all its encodings) wherever it appears, from now on in every output of
+// the process.
 func NewRedactor(secrets ...string) *Redactor {
-	seen := map[string]bool{}
-	var list []string
-	add := func(s string) {
-		if s != "" && !seen[s] {
-			seen[s] = true
-			list = append(list, s)
-		}
-	}
-	for _, s := range secrets {
-		add(s)
-		add(url.QueryEscape(s))
-		add(url.PathEscape(s))
-		// A secret can sit inside a JSON string in a message or raw body.
-		if b, err := json.Marshal(s); err == nil {
-			add(string(b[1 : len(b)-1]))
-		}
-	}
-	// Longest first, so a secret that contains another is removed whole.
-	sort.SliceStable(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
-	return &Redactor{secrets: list}
+	redact.Add(secrets...)
+	return &Redactor{}
 }
 
 // String returns s with every secret replaced by [REDACTED].
-func (r *Redactor) String(s string) string {
-	// Patterns first: an explicit secret replaced inside a header name or
-	// value could otherwise break the pattern that removes the whole value.
-	s = headerLine.ReplaceAllStringFunc(s, func(m string) string {
-		g := headerLine.FindStringSubmatch(m)
-		value := m[len(g[1])+len(g[2])+len(g[3]):]
-		return g[1] + g[2] + g[3] + redactHeaderValue(g[1], value)
-	})
-	s = queryParam.ReplaceAllString(s, "${1}${2}"+Redacted)
-	s = sigV4Value.ReplaceAllString(s, "AWS4-HMAC-SHA256 "+Redacted)
-	if r != nil {
-		for _, sec := range r.secrets {
-			s = strings.ReplaceAll(s, sec, Redacted)
-		}
-	}
-	return s
-}
+func (r *Redactor) String(s string) string { return redact.String(s) }
 
 // Strings redacts each element of ss into a new slice, never nil: the
 // schemas' list fields are arrays, not null.
@@ -129,7 +67,7 @@ func (r *Redactor) value(v any) any {
 	case []any:
 		// ["Authorization", "AWS4-..."]: a header as a name/value pair.
 		if len(x) == 2 {
-			if name, ok := x[0].(string); ok && sensitiveHeaders[strings.ToLower(name)] {
+			if name, ok := x[0].(string); ok && redact.IsSecretHeader(name) {
 				return []any{name, redactWhole(name, x[1])}
 			}
 		}
@@ -142,13 +80,13 @@ func (r *Redactor) value(v any) any {
 		out := make(map[string]any, len(x))
 		secretName := ""
 		for _, k := range []string{"name", "Name", "key", "Key", "header", "Header"} {
-			if n, ok := x[k].(string); ok && sensitiveHeaders[strings.ToLower(n)] {
+			if n, ok := x[k].(string); ok && redact.IsSecretHeader(n) {
 				secretName = n
 			}
 		}
 		for k, e := range x {
 			switch {
-			case sensitiveHeaders[strings.ToLower(k)]:
+			case redact.IsSecretHeader(k):
 				out[r.String(k)] = redactWhole(k, e)
 			case secretName != "" && (k == "value" || k == "Value" || k == "values" || k == "Values"):
 				out[k] = redactWhole(secretName, e)
@@ -177,22 +115,8 @@ func redactWhole(name string, v any) any {
 	return Redacted
 }
 
-// authSchemes are Authorization schemes worth keeping in a report: whether a
-// request was signed with v2 or v4 matters when reading a failure (D15).
-var authSchemes = map[string]bool{
-	"AWS4-HMAC-SHA256": true, "AWS4-ECDSA-P256-SHA256": true, "AWS": true, "Bearer": true, "Basic": true,
-}
-
-// redactHeaderValue returns [REDACTED] for a secret header's value, keeping
-// a known Authorization scheme in front of it.
-func redactHeaderValue(name, value string) string {
-	if strings.EqualFold(name, "authorization") || strings.EqualFold(name, "proxy-authorization") {
-		if scheme, _, ok := strings.Cut(strings.TrimSpace(value), " "); ok && authSchemes[scheme] {
-			return scheme + " " + Redacted
-		}
-	}
-	return Redacted
-}
+// redactHeaderValue is what a report shows of a secret header's value.
+func redactHeaderValue(name, value string) string { return redact.HeaderValue(name, value) }
 
 // marshalNoEscape encodes v without HTML escaping, so that exchange records
 // stay readable (<Error> bodies) in JSON output.
@@ -206,23 +130,8 @@ func marshalNoEscape(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// sanitizeEndpoint removes user info and secret query values from an
-// endpoint URL. User info is cut textually first: a secret key with "/" in it
-// makes the URL unparsable, and it must go all the same.
+// sanitizeEndpoint removes user info (however malformed the URL) and
+// secret query values from an endpoint URL.
 func sanitizeEndpoint(r *Redactor, endpoint string) string {
-	if i := strings.Index(endpoint, "://"); i >= 0 {
-		rest := endpoint[i+3:]
-		end := len(rest)
-		if j := strings.IndexAny(rest, "?#"); j >= 0 {
-			end = j
-		}
-		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			endpoint = endpoint[:i+3] + rest[at+1:]
-		}
-	}
-	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
-		u.User = nil
-		endpoint = u.String()
-	}
-	return r.String(endpoint)
+	return redact.URL(endpoint)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"sigs.k8s.io/yaml"
 
+	"github.com/partcopy/partcopy/internal/redact"
 	"github.com/partcopy/partcopy/internal/s3call"
 )
 
@@ -71,6 +72,7 @@ func (f *endpointFlags) resolve(ctx context.Context) (res s3call.Resolved, embed
 		Endpoint: f.endpoint, Region: f.region,
 		Credentials: s3call.Credentials{AccessKey: f.accessKey, SecretKey: f.secretKey, SessionToken: f.token},
 	}, f.awsProfile)
+	redact.Add(res.Credentials.Secrets()...)
 	if err != nil {
 		return res, false, asUsage(err)
 	}
@@ -84,6 +86,22 @@ func (f *endpointFlags) resolve(ctx context.Context) (res s3call.Resolved, embed
 		return res, false, usageError("no credentials for %s: pass --access-key and --secret-key, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", res.Endpoint)
 	}
 	return res, false, nil
+}
+
+// registerSecretFlags hands the values of every secret flag (secret keys,
+// session tokens) to the redactor before anything can print them: from
+// then on no output of the process shows them, in any encoding.
+func registerSecretFlags(fs *pflag.FlagSet) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if isSecretFlag(f.Name) {
+			redact.Add(f.Value.String())
+		}
+	})
+}
+
+// isSecretFlag reports whether a flag's value is a secret.
+func isSecretFlag(name string) bool {
+	return strings.Contains(name, "secret") || strings.Contains(name, "token") || strings.Contains(name, "sse-c-key")
 }
 
 // clientConfig is the s3call configuration for the resolved endpoint.

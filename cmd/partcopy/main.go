@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/partcopy/partcopy/internal/redact"
 )
 
 // errOut is where the one-line error goes (tests replace it).
@@ -19,6 +21,8 @@ func main() {
 // run executes the CLI with args and returns the process exit code. All
 // error-to-exit-code mapping happens here, in one place.
 func run(args []string) int {
+	// Secrets from the environment are known before anything runs.
+	redact.Add(os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
@@ -26,6 +30,8 @@ func run(args []string) int {
 		return exitOK
 	}
 	code := exitCodeOf(err)
-	fmt.Fprintf(errOut, "partcopy: %s\n", oneLine(err.Error()))
+	// The one line goes through the redactor: it knows every secret the
+	// run registered, in every encoding, and strips URL user info.
+	fmt.Fprintf(errOut, "partcopy: %s\n", oneLine(redact.String(err.Error())))
 	return code
 }

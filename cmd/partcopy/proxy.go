@@ -4,17 +4,20 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/partcopy/partcopy/internal/faults"
+	"github.com/partcopy/partcopy/internal/redact"
 )
 
 // proxyOptions are the flags of 'partcopy proxy'.
@@ -137,9 +140,20 @@ func runProxy(o proxyOptions) error {
 	if o.target == "" {
 		return usageError("--target is required (the S3 endpoint to forward to)")
 	}
+	// net/url's errors repeat the whole URL, user info included, and a
+	// secret with an unencoded '/' makes it unparsable: name the target
+	// without credentials, and refuse credentials in it.
+	shown := redact.URL(o.target)
+	if strings.Contains(o.target, "@") {
+		return usageError("--target %s: credentials in the URL are not allowed (the proxy forwards the client's own signed requests)", shown)
+	}
 	target, err := url.Parse(o.target)
 	if err != nil {
-		return usageError("--target: %v", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return usageError("--target %s: %s", shown, redact.String(err.Error()))
 	}
 	rules, err := faults.ParseRules(o.faults)
 	if err != nil {
@@ -162,7 +176,7 @@ func runProxy(o proxyOptions) error {
 		opts.ServerTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	if o.verbose {
-		opts.Logf = func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
+		opts.Logf = func(format string, a ...any) { fmt.Fprintln(os.Stderr, redact.String(fmt.Sprintf(format, a...))) }
 	}
 	if o.duration < 0 {
 		return usageError("--duration must not be negative")
@@ -174,7 +188,7 @@ func runProxy(o proxyOptions) error {
 	}
 	fmt.Println(rn.URL)
 	fmt.Fprintf(os.Stderr, "partcopy proxy: %s -> %s, seed %d, %d rule(s); counters at %s%s\n",
-		rn.URL, target.Redacted(), o.seed, len(rules), rn.URL, faults.StatsPath)
+		rn.URL, shown, o.seed, len(rules), rn.URL, faults.StatsPath)
 	for i, r := range rules {
 		fmt.Fprintf(os.Stderr, "  rule %d: %s\n", i, r.String())
 	}

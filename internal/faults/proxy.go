@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/partcopy/partcopy/internal/redact"
 )
 
 // Options configure a Proxy.
@@ -53,7 +55,9 @@ type Proxy struct {
 	rt     http.RoundTripper
 	start  time.Time
 	logf   func(string, ...any)
-	seed   int64
+	// logging is true when Options.Logf was given.
+	logging bool
+	seed    int64
 
 	requests atomic.Int64
 
@@ -87,19 +91,21 @@ func New(target *url.URL, o Options) (*Proxy, error) {
 	if rt == nil {
 		rt = newTransport(o.UpstreamTLS)
 	}
-	logf := o.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
+	logf := func(string, ...any) {}
+	if o.Logf != nil {
+		// Every line goes through the redactor, whatever it holds.
+		logf = func(format string, a ...any) { o.Logf("%s", redact.String(fmt.Sprintf(format, a...))) }
 	}
 	return &Proxy{
-		target: &url.URL{Scheme: target.Scheme, Host: target.Host},
-		rules:  append([]Rule(nil), o.Rules...),
-		counts: make([]ruleCount, len(o.Rules)),
-		rt:     rt,
-		start:  start,
-		logf:   logf,
-		seed:   o.Seed,
-		rng:    rand.New(rand.NewPCG(uint64(o.Seed), 0x70617274636f7079)), // "partcopy"
+		target:  &url.URL{Scheme: target.Scheme, Host: target.Host},
+		rules:   append([]Rule(nil), o.Rules...),
+		counts:  make([]ruleCount, len(o.Rules)),
+		rt:      rt,
+		start:   start,
+		logf:    logf,
+		logging: o.Logf != nil,
+		seed:    o.Seed,
+		rng:     rand.New(rand.NewPCG(uint64(o.Seed), 0x70617274636f7079)), // "partcopy"
 	}, nil
 }
 
@@ -107,7 +113,10 @@ func redactURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	return u.Redacted()
+	// url.URL.Redacted keeps the user name; it can be a secret too.
+	v := *u
+	v.User = nil
+	return redact.URL(v.String())
 }
 
 // newTransport returns the pooled upstream transport. HTTP/1.1 only (the
@@ -213,6 +222,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	q, _ := url.ParseQuery(r.URL.RawQuery) // best effort: an odd query just matches less
 	pl := p.decide(r, q, now)
+	if p.logging {
+		learnSecrets(r)
+	}
 	for _, i := range pl.fired {
 		p.logf("partcopy proxy: fault %s fired on %s %s", p.rules[i].String(), r.Method, redactedURI(r))
 	}
@@ -437,34 +449,28 @@ func (p *Proxy) logUpstream(r *http.Request, what string, err error) {
 	p.logf("partcopy proxy: upstream%s for %s %s: %v", what, r.Method, redactedURI(r), err)
 }
 
-// redactedURI is the request-URI for logs, with the values of query
-// parameters that carry credentials or signatures replaced.
+// redactedURI is the request-URI for logs, through partcopy's one
+// redactor (internal/redact): credential and signature query values go
+// whatever separates the parameters ('&' or ';'), and so does every
+// secret the proxy has seen in a request's headers.
 func redactedURI(r *http.Request) string {
-	path := r.URL.EscapedPath()
-	if r.URL.RawQuery == "" {
-		return path
+	uri := r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		uri += "?" + r.URL.RawQuery
 	}
-	parts := strings.Split(r.URL.RawQuery, "&")
-	for i, kv := range parts {
-		k, _, hasV := strings.Cut(kv, "=")
-		dk, err := url.QueryUnescape(k)
-		if err != nil {
-			dk = k
-		}
-		if hasV && isSecretParam(dk) {
-			parts[i] = k + "=REDACTED"
-		}
-	}
-	return path + "?" + strings.Join(parts, "&")
+	return redact.String(uri)
 }
 
-func isSecretParam(k string) bool {
-	switch strings.ToLower(k) {
-	case "x-amz-signature", "x-amz-credential", "x-amz-security-token",
-		"signature", "awsaccesskeyid", "x-amz-s3session-token":
-		return true
+// learnSecrets registers the secret header values of a request (session
+// token, SSE-C keys) so that no log line repeats them in any encoding,
+// in the URI or an upstream error alike. Only while logging: a silent
+// proxy has nothing to redact.
+func learnSecrets(r *http.Request) {
+	for k, vs := range r.Header {
+		if redact.IsSecretHeader(k) && !strings.EqualFold(k, "authorization") {
+			redact.Add(vs...)
+		}
 	}
-	return false
 }
 
 // resetConn drops the client connection without a response. On HTTP/1 it

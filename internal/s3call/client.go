@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/partcopy/partcopy/internal/redact"
 )
 
 // UnsignedPayload is the SigV4 payload hash for bodies that are not hashed.
@@ -50,6 +52,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	redact.Add(cfg.Credentials.Secrets()...)
 	return &Client{cfg: cfg, base: base, http: hc, maxBody: cfg.maxBody(), signerV4: newV4Signer(), now: time.Now}, nil
 }
 
@@ -59,6 +62,7 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) WithCredentials(cr Credentials) *Client {
 	n := *c
 	n.cfg.Credentials = cr
+	redact.Add(cr.Secrets()...)
 	// aws-sdk-go-v2's signer caches derived signing keys by access key id
 	// alone: a shared signer would sign "main's key id, wrong secret" with
 	// main's real key (D15 caught it). Each principal gets its own.

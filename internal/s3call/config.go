@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"github.com/partcopy/partcopy/internal/redact"
 )
 
 // Signature versions.
@@ -115,7 +117,7 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, configErr("no endpoint: pass --endpoint URL or set AWS_ENDPOINT_URL_S3")
 	}
-	shown := RedactString(redactUserinfo(raw), nil)
+	shown := redact.URL(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the whole URL, credentials included: keep only
@@ -143,24 +145,6 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	}
 	u.Path = ""
 	return u, nil
-}
-
-// redactUserinfo replaces whatever precedes the last '@' of a URL's
-// authority (user:password) with Redacted, also in strings net/url cannot
-// parse.
-func redactUserinfo(raw string) string {
-	prefix, rest := "", raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		prefix, rest = raw[:i+3], raw[i+3:]
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		rest = Redacted + rest[at:]
-	}
-	return prefix + rest
 }
 
 // Resolved is what Resolve found: endpoint, region and credentials.

@@ -4,39 +4,18 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/partcopy/partcopy/internal/redact"
 )
 
 // Redacted replaces every secret in output.
-const Redacted = "[REDACTED]"
+const Redacted = redact.Marker
 
-// secretHeaders never appear in output with their values.
-var secretHeaders = map[string]bool{
-	"authorization":                 true,
-	"x-amz-security-token":          true,
-	strings.ToLower(HdrSSECKey):     true,
-	strings.ToLower(HdrCopySSECKey): true,
-	"cookie":                        true,
-	"proxy-authorization":           true,
-}
-
-// isSecretHeader is secretHeaders[strings.ToLower(k)] without the lower-case
-// copy (it runs on every header of every request).
-func isSecretHeader(k string) bool {
-	for name := range secretHeaders {
-		if len(name) == len(k) && strings.EqualFold(name, k) {
-			return true
-		}
-	}
-	return false
-}
-
-// secretQuery matches presigned-URL secrets in query strings.
-// A value ends at the next parameter, white space, a quote or markup.
-var secretQuery = regexp.MustCompile(`(?i)(X-Amz-(?:Signature|Credential|Security-Token)|Signature|AWSAccessKeyId)=[^&\s"'<>]*`)
+// isSecretHeader reports whether a header's value never appears in output.
+func isSecretHeader(k string) bool { return redact.IsSecretHeader(k) }
 
 // Record is an exchange fit for reports and logs: every secret redacted,
 // the body cut to an excerpt.
@@ -71,11 +50,13 @@ func (ex *Exchange) Record(extra ...string) Record {
 		TTFBMillis:      ms(ex.Timing.TTFB()),
 		TotalMillis:     ms(ex.Timing.Total()),
 	}
-	body := ex.Body
+	// Redact the whole body, then cut it: a cut made first could split a
+	// secret (or the hex dump that spells it) and leave half of it behind.
+	body := RedactString(string(ex.Body), secrets)
 	if len(body) > recordBodyMax {
 		body = body[:recordBodyMax]
 	}
-	r.Body = RedactString(string(body), secrets)
+	r.Body = body
 	if ex.BodyErr != nil {
 		r.BodyError = RedactString(ex.BodyErr.Error(), secrets)
 	}
@@ -107,8 +88,8 @@ func redactHeaders(h http.Header, secrets []string) map[string][]string {
 	for _, k := range keys {
 		vs := make([]string, len(h[k]))
 		for i, v := range h[k] {
-			if secretHeaders[strings.ToLower(k)] {
-				vs[i] = redactAuth(k, v)
+			if isSecretHeader(k) {
+				vs[i] = redact.HeaderValue(k, v)
 			} else {
 				vs[i] = RedactString(v, secrets)
 			}
@@ -118,27 +99,18 @@ func redactHeaders(h http.Header, secrets []string) map[string][]string {
 	return out
 }
 
-// redactAuth keeps the scheme of an Authorization header (useful to see
-// v2 vs v4) and drops everything else.
-func redactAuth(k, v string) string {
-	if strings.EqualFold(k, "authorization") {
-		if scheme, _, ok := strings.Cut(v, " "); ok {
-			return scheme + " " + Redacted
-		}
-	}
-	return Redacted
-}
-
-// RedactString removes presigned-query secrets and every given secret
-// string from s.
+// RedactString removes every secret from s: the patterns and every value
+// the process registered (internal/redact), in every encoding, and the
+// given secrets too. New registers a client's credentials, NewSSEC its
+// keys, so callers rarely need to pass any.
 func RedactString(s string, secrets []string) string {
-	s = secretQuery.ReplaceAllString(s, "${1}="+Redacted)
+	var extra []string
 	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, Redacted)
+		if len(sec) >= 4 && !redact.Known(sec) {
+			extra = append(extra, sec)
 		}
 	}
-	return s
+	return redact.String(s, extra...)
 }
 
 // JSON renders records as a JSON array (the partcopy.exchange report entry).

@@ -4,6 +4,8 @@ import (
 	"crypto/md5" //nolint:gosec // SSE-C's key MD5 is MD5 by definition
 	"encoding/base64"
 	"net/http"
+
+	"github.com/partcopy/partcopy/internal/redact"
 )
 
 // SSE-C header names (D09-D11, D14).
@@ -37,6 +39,8 @@ type SSEC struct {
 // NewSSEC returns the correct header values for key (32 or 64 bytes).
 func NewSSEC(key []byte) SSEC {
 	sum := md5.Sum(key) //nolint:gosec
+	// The key is a secret raw and in base64: every output redacts both.
+	redact.Add(string(key), base64.StdEncoding.EncodeToString(key))
 	return SSEC{
 		Algorithm: "AES256",
 		KeyB64:    base64.StdEncoding.EncodeToString(key),

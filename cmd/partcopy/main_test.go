@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// asMainEnv makes the test binary act as the partcopy command: tests run
+// the real CLI as a child process (conform's Ginkgo run can happen only
+// once per process, signals need a process of their own).
+const asMainEnv = "PARTCOPY_TEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) == "1" {
+		os.Exit(run(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// child is a partcopy process started by a test.
+type child struct {
+	cmd    *exec.Cmd
+	stdout lockedBuffer
+	stderr lockedBuffer
+}
+
+// lockedBuffer is a bytes.Buffer the child's output copier and the test
+// can use at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startChild starts partcopy with args; env adds to a clean environment
+// (no ambient AWS settings).
+func startChild(t *testing.T, env []string, args ...string) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(os.Args[0], args...)}
+	c.cmd.Env = append(cleanEnv(t), append([]string{asMainEnv + "=1"}, env...)...)
+	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if c.cmd.ProcessState == nil {
+			_ = c.cmd.Process.Kill()
+			_ = c.cmd.Wait()
+		}
+	})
+	return c
+}
+
+// wait waits at most d for the child and returns its exit code.
+func (c *child) wait(t *testing.T, d time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		_ = c.cmd.Process.Kill()
+		<-done
+		t.Fatalf("%v did not end within %v; stderr: %s", c.cmd.Args[1:], d, c.stderr.String())
+	}
+	return c.cmd.ProcessState.ExitCode()
+}
+
+// runChild runs partcopy with args to the end (bounded by d).
+func runChild(t *testing.T, d time.Duration, env []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	c := startChild(t, env, args...)
+	code = c.wait(t, d)
+	return code, c.stdout.String(), c.stderr.String()
+}
+
+// cleanEnv is the environment without AWS settings, with empty shared
+// config and credentials files.
+func cleanEnv(t *testing.T) []string {
+	t.Helper()
+	empty := t.TempDir() + "/empty"
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, asMainEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "AWS_CONFIG_FILE="+empty, "AWS_SHARED_CREDENTIALS_FILE="+empty, "AWS_EC2_METADATA_DISABLED=true")
+}
