@@ -1,5 +1,8 @@
 package main
 
+// Helpers of the tests that run partcopy as a child process (the binary
+// binary_test.go builds).
+
 import (
 	"bytes"
 	"os"
@@ -9,18 +12,6 @@ import (
 	"testing"
 	"time"
 )
-
-// asMainEnv makes the test binary act as the partcopy command: tests run
-// the real CLI as a child process (conform's Ginkgo run can happen only
-// once per process, signals need a process of their own).
-const asMainEnv = "PARTCOPY_TEST_AS_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(asMainEnv) == "1" {
-		os.Exit(run(os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
 
 // child is a partcopy process started by a test.
 type child struct {
@@ -52,8 +43,8 @@ func (l *lockedBuffer) String() string {
 // (no ambient AWS settings).
 func startChild(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(os.Args[0], args...)}
-	c.cmd.Env = append(cleanEnv(t), append([]string{asMainEnv + "=1"}, env...)...)
+	c := &child{cmd: exec.Command(partcopyBinary(t), args...)}
+	c.cmd.Env = append(cleanEnv(t), env...)
 	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -100,7 +91,7 @@ func cleanEnv(t *testing.T) []string {
 	}
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, asMainEnv+"=") {
+		if !strings.HasPrefix(kv, "AWS_") {
 			env = append(env, kv)
 		}
 	}
