@@ -28,6 +28,20 @@ type Load struct {
 	PartcopyVersion string          `json:"partcopyVersion,omitempty"`
 	Endpoint        string          `json:"endpoint"`
 	Implementation  *Implementation `json:"implementation,omitempty"`
+	// RunID ties the shards of one run together (--run-id; by default the
+	// start time, 20261204T190000Z); "" in reports written before it.
+	RunID string `json:"runId,omitempty"`
+	// StartedAt is when the measured window began; nil if unknown.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+	// Shard describes the shard this report is of; nil for a run that was
+	// not sharded (and for a merged report).
+	Shard *ShardInfo `json:"shard,omitempty"`
+	// Shards, ShardResults and Incomplete are set on a merged report (see
+	// MergeLoad): the run's shard count, each shard's summary, and whether
+	// a shard is missing, failed or was interrupted.
+	Shards       int           `json:"shards,omitempty"`
+	ShardResults []ShardResult `json:"shardResults,omitempty"`
+	Incomplete   bool          `json:"incomplete,omitempty"`
 	// Mode is "open" or "closed".
 	Mode string `json:"mode"`
 	// TargetRate is the intended copies per second in open mode; 0 in closed mode.
@@ -161,6 +175,7 @@ func (l Load) redacted() Load {
 	r := NewRedactor()
 	out := l
 	out.Endpoint = sanitizeEndpoint(r, l.Endpoint)
+	out.ShardResults = redactShardResults(r, l.ShardResults)
 	out.PartcopyVersion = r.String(l.PartcopyVersion)
 	if l.Implementation != nil {
 		out.Implementation = &Implementation{Name: r.String(l.Implementation.Name), Version: r.String(l.Implementation.Version)}

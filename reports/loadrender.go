@@ -40,6 +40,7 @@ type loadRow struct{ Name, Value string }
 // Markdown and HTML renderings.
 func loadSummaryRows(l Load) []loadRow {
 	rows := []loadRow{{"Endpoint", l.Endpoint}}
+	rows = append(rows, shardRows(l)...)
 	if l.Implementation != nil {
 		rows = append(rows, loadRow{"Implementation", strings.TrimSpace(l.Implementation.Name + " " + l.Implementation.Version)})
 	}
