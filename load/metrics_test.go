@@ -188,7 +188,7 @@ func TestHlogReadableByHdrHistogram(t *testing.T) {
 		m.Flush(t0.Add(time.Duration(sec)*time.Second), sec == 3)
 	}
 	text := buf.String()
-	for _, want := range []string{"#[Histogram log format version 1.3]", "#[StartTime: 4000 ", "#[BaseTime: 4000 ", "Tag=total,", "Tag=ttfb,"} {
+	for _, want := range []string{"#[Histogram log format version 1.3]", "#[StartTime: 4000 ", "#[BaseTime: 4000 ", "Tag=total,", "Tag=ttfb,", "Tag=uncorrected,"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("log lacks %q:\n%s", want, text)
 		}
@@ -205,7 +205,7 @@ func TestHlogReadableByHdrHistogram(t *testing.T) {
 		}
 		counts[h.Tag()] = append(counts[h.Tag()], h.TotalCount())
 	}
-	for _, tag := range []string{"total", "ttfb"} {
+	for _, tag := range []string{"total", "ttfb", "uncorrected"} {
 		got := counts[tag]
 		if len(got) != 3 || got[0] != 10 || got[1] != 20 || got[2] != 30 {
 			t.Errorf("tag %s: interval counts %v, want [10 20 30]", tag, got)

@@ -23,6 +23,10 @@ type Meta struct {
 	Workload Workload
 	// Implementation names the endpoint's implementation; nil if unknown.
 	Implementation *reports.Implementation
+	// RunID ties the shards of a run together; every report carries it.
+	RunID string
+	// Shard is the run's shard this process is; nil when not sharded.
+	Shard *reports.ShardInfo
 }
 
 // Report returns the run as a partcopy/load/v1 report.
@@ -42,7 +46,9 @@ func (r *Run) Report(m Meta) reports.Load {
 	for k, v := range r.Failures {
 		failures[k] = v
 	}
+	started := r.Start.UTC()
 	return reports.Load{
+		RunID: m.RunID, StartedAt: &started, Shard: m.Shard,
 		Schema:          reports.LoadSchema,
 		GeneratedAt:     time.Now().UTC(),
 		PartcopyVersion: m.Version,
@@ -135,10 +141,10 @@ func (r *Run) WriteSummary(w io.Writer, m Meta) {
 const (
 	FileJSON             = reports.FileLoadJSON
 	FileCSV              = "load.csv"
-	FileHlog             = "latency.hlog"
-	FileHGRM             = "latency.hgrm"
-	FileHGRMTTFB         = "latency-ttfb.hgrm"
-	FileHGRMUncorrected  = "latency-uncorrected.hgrm"
+	FileHlog             = reports.FileLatencyHlog
+	FileHGRM             = reports.FileLatencyHGRM
+	FileHGRMTTFB         = reports.FileLatencyTTFBHGRM
+	FileHGRMUncorrected  = reports.FileLatencyUncorrectedHGR
 	outputDirPermissions = 0o755
 )
 

@@ -68,6 +68,11 @@ type Workload struct {
 	// completed (or aborted when its parts are too small to complete, S05)
 	// and replaced; 0 means 100.
 	CompleteEvery int
+	// Tag is put into the bucket name and every upload key (a sharded
+	// run's run and shard, e.g. "3fa9c1s2"), so that generators running
+	// at once never share a name; "" adds nothing. Lower-case letters,
+	// digits and '-'.
+	Tag string
 }
 
 func (w Workload) withDefaults() Workload {
@@ -107,6 +112,8 @@ func (w Workload) Validate() error {
 		return errors.New("complete-every must be >= 1")
 	case len(w.BucketPrefix) > 40 || strings.Trim(strings.ToLower(w.BucketPrefix), "abcdefghijklmnopqrstuvwxyz0123456789-.") != "":
 		return fmt.Errorf("bad bucket prefix %q: use at most 40 lower-case letters, digits, '-' or '.'", w.BucketPrefix)
+	case len(w.Tag) > 13 || strings.Trim(w.Tag, "abcdefghijklmnopqrstuvwxyz0123456789-") != "":
+		return fmt.Errorf("bad workload tag %q: use at most 13 lower-case letters, digits or '-'", w.Tag)
 	}
 	if _, err := ParseSSECMode(string(w.SSEC)); err != nil {
 		return err
@@ -176,6 +183,10 @@ func NewCopyScenario(c *s3call.Client, w Workload) (*CopyScenario, error) {
 		return nil, err
 	}
 	s.bucket = strings.ToLower(w.BucketPrefix) + "-" + hex.EncodeToString(b[:])
+	if w.Tag != "" {
+		// 40 + 1 + 13 + 1 + 8 = 63, S3's longest bucket name.
+		s.bucket = strings.ToLower(w.BucketPrefix) + "-" + w.Tag + "-" + hex.EncodeToString(b[:4])
+	}
 	if w.SSEC.source() {
 		s.srcKey = s3call.NewSSEC(randomKey())
 		s.copyHdr = s3call.MergeHeaders(s.copyHdr, s.srcKey.CopySourceHeader())
@@ -251,6 +262,9 @@ func (s *CopyScenario) Cleanup(ctx context.Context) error {
 func (s *CopyScenario) newUpload(ctx context.Context) (*upload, error) {
 	n := s.uploadSeq.Add(1)
 	key := fmt.Sprintf("dst/%08d", n)
+	if s.w.Tag != "" {
+		key = fmt.Sprintf("dst/%s/%08d", s.w.Tag, n)
+	}
 	id, _, err := s.c.CreateMultipartUpload(ctx, s.bucket, key, s.dstHdr)
 	if err != nil {
 		return nil, err

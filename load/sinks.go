@@ -15,7 +15,8 @@ import (
 
 // HlogSink writes each interval's histograms to an HdrHistogram interval
 // log (format 1.3, the one HdrHistogram's HistogramLogProcessor and
-// hdrhistogram-go's HistogramLogReader read), tagged "total" and "ttfb".
+// hdrhistogram-go's HistogramLogReader read), tagged "total", "ttfb" and
+// "uncorrected" (so that a merge of shards loses none of them).
 // Values are nanoseconds; timestamps are seconds from the run's start.
 type HlogSink struct {
 	w   *bufio.Writer
@@ -39,7 +40,7 @@ func (s *HlogSink) Interval(iv *Interval) error {
 			s.lw.OutputLogFormatVersion,
 			func() error { return s.lw.OutputComment("[partcopy load: UploadPartCopy latency in nanoseconds]") },
 			func() error {
-				return s.lw.OutputComment("[Tag=total: from the intended start to the final body byte; Tag=ttfb: from the intended start to the first response byte]")
+				return s.lw.OutputComment("[Tag=total: from the intended start to the final body byte; Tag=ttfb: from the intended start to the first response byte; Tag=uncorrected: from the actual send to the final body byte]")
 			},
 			func() error { return s.lw.OutputStartTime(startMs) },
 			func() error { return s.lw.OutputBaseTime(startMs) },
@@ -50,7 +51,7 @@ func (s *HlogSink) Interval(iv *Interval) error {
 			}
 		}
 	}
-	for _, h := range []*hdrhistogram.Histogram{iv.Total, iv.TTFB} {
+	for _, h := range []*hdrhistogram.Histogram{iv.Total, iv.TTFB, iv.Uncorrected} {
 		if err := s.lw.OutputIntervalHistogram(h); err != nil {
 			return err
 		}

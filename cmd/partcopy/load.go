@@ -34,6 +34,7 @@ type loadOptions struct {
 	bucketPrefix  string
 	drain         time.Duration
 	every         time.Duration
+	shard         shardOptions
 }
 
 func init() {
@@ -110,6 +111,7 @@ config or connection error; 130 interrupted (partial results still written).`,
 		fs.StringVar(&o.bucketPrefix, "bucket-prefix", "partcopy-load", "prefix of the run's bucket name")
 		fs.DurationVar(&o.drain, "drain", load.DefaultDrain, "how long copies still in flight at the end may take before they are cancelled")
 		fs.DurationVar(&o.every, "progress-every", 5*time.Second, "period of the progress lines when the output is not a terminal")
+		o.shard.add(fs)
 		return cmd
 	})
 }
@@ -165,6 +167,10 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.shard.resolve(cmd.Flags(), &cfg, &w, time.Now(), cmd.ErrOrStderr()); err != nil {
+		return err
+	}
+	o.out = o.shard.outDir(o.out)
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if os.Getenv("GOGC") == "" {
 		// The live heap is small and fixed (histograms, a pool of uploads)
@@ -246,6 +252,7 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 
 	prog := load.NewProgress(stderr, isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr), cfg.Duration, o.every)
 	cfg.Sinks = append(outs.Sinks(), prog)
+	o.shard.beforeAttack(&cfg, time.Now(), stderr)
 	run, attackErr := load.Attack(ctx, sc, cfg)
 	prog.Finish()
 	if run == nil {
@@ -256,11 +263,13 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	cleanup()
 
 	meta := load.Meta{Endpoint: res.Endpoint, Version: version, Workload: sc.Workload(), Implementation: impl}
+	o.shard.meta(&meta)
 	_, err = outs.Finish(run, meta)
 	run.WriteSummary(stdout, meta)
 	m := sc.Maintenance()
 	fmt.Fprintf(stdout, "Uploads: %d opened, %d completed, %d aborted, %d maintenance failures (not measured)\n",
 		m.Created, m.Completed, m.Aborted, m.Failed)
+	fmt.Fprintf(stdout, "Run: %s\n", meta.RunID)
 	fmt.Fprintf(stdout, "Results: %s\n", filepath.Join(o.out, load.FileJSON))
 	if err = errors.Join(err, attackErr); err != nil {
 		return fmt.Errorf("writing results into %s: %w", o.out, err)

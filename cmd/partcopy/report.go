@@ -227,19 +227,41 @@ throughput.svg for a load report. Every output is redacted again.`,
 
 func newReportMergeCmd() *cobra.Command {
 	var out string
+	var lo loadMergeOptions
 	cmd := &cobra.Command{
-		Use:   "merge A.json B.json ... --out FILE",
-		Short: "Merge conformance reports of several runs or processes into one",
+		Use:   "merge A.json B.json ... --out FILE | merge DIR... --out DIR",
+		Short: "Merge conformance reports, or the shards of a load run, into one",
 		Long: `merge combines conformance reports of the same endpoint: the union of
 their specs (a spec reported by several runs keeps its most significant
 outcome: failed > passed > unsupported > skipped), verdicts recomputed for
 every clause, the widest profile. It writes the merged JSON to --out; render
 it with 'partcopy report render'.
 
-Exit codes: 0 merged (whatever the verdicts), 2 unreadable file, unknown
-schema, or reports of different endpoints.`,
+Given load results (directories, or their load.json), merge combines the
+shards of one sharded load run (partcopy load --shard I/N or --shards N)
+into --out DIR, losslessly: the shards' interval histograms (latency.hlog)
+are added bucket by bucket, so the merged percentiles are exact at
+HdrHistogram precision (never an average of percentiles); copies, bytes,
+failures per kind and late starts are summed; the per-second series is
+aligned by wall-clock time. It writes load.json (shards, each shard's
+summary, incomplete), load.md, load.html, the plots, the merged
+latency.hlog and the .hgrm distributions. A DIR is a shard's results
+directory or the run's --out directory holding shard-I directories.
+Shards that are missing (see --shards) or failed (no load.json: killed,
+crashed) are named and make the merged run incomplete. Shards of different
+runs or settings are refused.
+
+Exit codes: 0 merged (conformance: whatever the verdicts); 1 a merged load
+run is incomplete (still written); 2 unreadable file, unknown schema,
+reports of different endpoints, or shards of different runs or settings.`,
 		Example: `  partcopy report merge p1/conformance.json p2/conformance.json --out merged/conformance.json
-  partcopy report render merged/conformance.json --out merged`,
+  partcopy report render merged/conformance.json --out merged
+
+  # the shards of a 3-shard load run that wrote into results/shard-0..2
+  partcopy report merge results --shards 3 --out results/merged
+
+  # in a Kubernetes merge Job: wait for the shards, then merge
+  partcopy report merge /results/run1 --shards 10 --wait 20m --out /results/run1/merged`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) < 1 {
 				return usageError("merge needs at least one report (see 'partcopy report merge --help')")
@@ -247,6 +269,19 @@ schema, or reports of different endpoints.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
+			isLoad, err := isLoadMergeArgs(args)
+			if err != nil {
+				return err
+			}
+			if isLoad {
+				if out == "" {
+					return usageError("--out DIR is required")
+				}
+				return mergeLoadResults(c.OutOrStdout(), c.ErrOrStderr(), args, out, lo)
+			}
+			if c.Flags().Changed("shards") || c.Flags().Changed("wait") {
+				return usageError("--shards and --wait apply to load results only")
+			}
 			if out == "" {
 				return usageError("--out FILE is required")
 			}
@@ -279,7 +314,9 @@ schema, or reports of different endpoints.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "file to write the merged conformance JSON to")
+	cmd.Flags().StringVar(&out, "out", "", "file to write the merged conformance JSON to (load results: the directory to write the merged run into)")
+	cmd.Flags().IntVar(&lo.shards, "shards", 0, "load results: the run's shard count, so that a shard with no directory at all is named as missing (default: from the shards' reports)")
+	cmd.Flags().DurationVar(&lo.wait, "wait", 0, "load results: wait up to this long for every shard to write its load.json, then merge what is there")
 	return cmd
 }
 

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/partcopy/partcopy/reports"
+)
+
+// loadMergeOptions are the flags of 'report merge' that apply to load
+// results.
+type loadMergeOptions struct {
+	shards int
+	wait   time.Duration
+}
+
+// isLoadMergeArgs says whether merge's arguments are load results: a
+// directory (a shard's results, or a run's --out with shard-I directories)
+// or a load.json. Conformance reports are JSON files of the other schema.
+func isLoadMergeArgs(args []string) (bool, error) {
+	load, conf := 0, 0
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return false, usageError("merge: %v", err)
+		}
+		if st.IsDir() {
+			load++
+			continue
+		}
+		schema, _, err := readReportFile(a)
+		if err != nil {
+			return false, err
+		}
+		if schema == reports.LoadSchema {
+			load++
+		} else {
+			conf++
+		}
+	}
+	if load > 0 && conf > 0 {
+		return false, usageError("merge: give either load results (directories, load.json) or conformance reports, not both")
+	}
+	return load > 0, nil
+}
+
+// mergeLoadResults merges the shards of a load run into the directory out.
+// It exits 1 when the merged run is incomplete (a shard missing, failed or
+// interrupted): the merged results are still written.
+func mergeLoadResults(w, stderr io.Writer, args []string, out string, o loadMergeOptions) error {
+	if o.shards < 0 {
+		return usageError("--shards must not be negative")
+	}
+	shards, err := readShardsWaiting(stderr, args, o)
+	if err != nil {
+		return err
+	}
+	m, err := reports.MergeLoad(shards, o.shards)
+	if err != nil {
+		return usageError("%s", oneLine(err.Error()))
+	}
+	if err := reports.WriteLoadMerge(out, m); err != nil {
+		return asUsage(err)
+	}
+	l := m.Load
+	ok := 0
+	var bad []string
+	for _, r := range l.ShardResults {
+		switch r.Status {
+		case reports.ShardFailed, reports.ShardMissing, reports.ShardInterrupted:
+			bad = append(bad, fmt.Sprintf("shard %d %s (%s)", r.Index, r.Status, r.Reason))
+		}
+		if r.Status != reports.ShardFailed && r.Status != reports.ShardMissing {
+			ok++
+		}
+		if r.Status == reports.ShardLate {
+			fmt.Fprintf(stderr, "partcopy: shard %d was late: %s\n", r.Index, r.Reason)
+		}
+	}
+	t := l.LatencyMs.Total
+	fmt.Fprintf(w, "merged %d of %d shards of run %s into %s: %d copies (%d failed), %.2f copies/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+		ok, l.Shards, l.RunID, filepath.Join(filepath.Clean(out), reports.FileLoadJSON), l.Ops.Total, l.Ops.Failed,
+		l.Throughput.OpsPerSecond, t.P50, t.P99, t.Max)
+	if l.Incomplete {
+		return checkFailed("merged run %s is incomplete: %s", l.RunID, strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// readShardsWaiting reads the shards; with --wait it polls until every
+// shard has written its load.json or the time is up (a merge Job started
+// beside the load Job waits for it this way).
+func readShardsWaiting(stderr io.Writer, args []string, o loadMergeOptions) ([]reports.LoadShard, error) {
+	deadline := time.Now().Add(o.wait)
+	announced := false
+	for {
+		shards, err := reports.ReadLoadShards(args...)
+		if err != nil && o.wait == 0 {
+			return nil, usageError("merge: %s", oneLine(err.Error()))
+		}
+		if err == nil && (o.wait == 0 || allShardsDone(shards, o.shards)) {
+			return shards, nil
+		}
+		if !time.Now().Before(deadline) {
+			if err != nil {
+				return nil, usageError("merge: after waiting %s: %s", o.wait, oneLine(err.Error()))
+			}
+			fmt.Fprintf(stderr, "partcopy: waited %s; merging the shards that finished\n", o.wait)
+			return shards, nil
+		}
+		if !announced {
+			announced = true
+			fmt.Fprintf(stderr, "partcopy: waiting up to %s for every shard's %s\n", o.wait, reports.FileLoadJSON)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// allShardsDone says whether every shard of the run has its load.json.
+func allShardsDone(shards []reports.LoadShard, expected int) bool {
+	n := expected
+	seen := map[int]bool{}
+	for _, s := range shards {
+		if s.Report == nil {
+			return false
+		}
+		if s.Report.Shard != nil && n == 0 {
+			n = s.Report.Shard.Count
+		}
+		seen[s.Index] = true
+	}
+	return n > 0 && len(seen) >= n
+}
