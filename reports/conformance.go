@@ -4,14 +4,17 @@ import (
 	"encoding/json"
 	"slices"
 	"time"
+
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 // ConformanceSchema is the schema identifier of a conformance report.
 const ConformanceSchema = "partcopy/conformance/v1"
 
-// UnsupportedPrefix starts the Skip message of a spec whose clause needs a
-// capability the endpoint lacks; such a spec is "unsupported", not "skipped".
-const UnsupportedPrefix = "unsupported:"
+// UnsupportedPrefix starts the message of a spec whose clause needs a
+// capability the endpoint lacks; such a spec is "unsupported", not
+// "skipped". It is the catalogue's (suites/clause).
+const UnsupportedPrefix = clause.UnsupportedPrefix
 
 // Result is the overall outcome of a conformance run.
 type Result string
@@ -77,7 +80,10 @@ type SpecResult struct {
 	Clauses []string `json:"clauses"`
 	// Labels are the spec's labels other than clause IDs (features such as
 	// "ssec" or "large").
-	Labels          []string  `json:"labels"`
+	Labels []string `json:"labels"`
+	// Needs are the capabilities the spec declares (clause catalogue
+	// names: alt-principal, kms, cold-tier, ...).
+	Needs           []string  `json:"needs,omitempty"`
 	State           SpecState `json:"state"`
 	Message         string    `json:"message,omitempty"`
 	Location        string    `json:"location,omitempty"`
@@ -295,6 +301,9 @@ func (c Conformance) redacted() Conformance {
 		ns.Name = r.String(s.Name)
 		ns.Clauses = r.Strings(s.Clauses)
 		ns.Labels = r.Strings(s.Labels)
+		if s.Needs != nil {
+			ns.Needs = r.Strings(s.Needs)
+		}
 		ns.Message = r.String(s.Message)
 		ns.Location = r.String(s.Location)
 		ns.Observed = r.Strings(s.Observed)

@@ -102,8 +102,8 @@ func WriteJUnit(w io.Writer, c Conformance) error {
 		case StateUnsupported:
 			suite.Skipped++
 			msg := s.Message
-			if !strings.HasPrefix(msg, UnsupportedPrefix) {
-				msg = UnsupportedPrefix + " " + msg
+			if !strings.HasPrefix(msg, strings.TrimSpace(UnsupportedPrefix)) {
+				msg = UnsupportedPrefix + msg
 			}
 			tc.Skipped = &junitSkipped{Message: msg}
 		case StateSkipped:

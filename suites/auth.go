@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 // authCodes are the codes D15 accepts under both profiles: the document
@@ -32,7 +33,7 @@ func (sc *Ctx) sigV2Client(ctx context.Context) *s3call.Client {
 	}
 	e, _ := s3call.ParseError(ex.Body)
 	if refusedUnimplemented(ex) || ex.Status == http.StatusBadRequest || ex.Status == http.StatusForbidden {
-		Unsupported("endpoint refuses SigV2: a correctly signed ListBuckets answered %d %s %q", ex.Status, e.Code, e.Message)
+		Unsupported(clause.SigV2, "endpoint refuses SigV2: a correctly signed ListBuckets answered %d %s %q", ex.Status, e.Code, e.Message)
 	}
 	// Not a refusal (a 5xx, say): let the spec's own request show the failure.
 	return c
@@ -57,11 +58,10 @@ var _ = describe("Authentication", func(sc *Ctx) {
 		key = sc.Name("dst")
 	})
 
-	Context("temporary credentials [D12]", func() {
+	Context("temporary credentials [D12]", Label(clause.CapabilityLabel(clause.TempCredentials)), func() {
 		// On real servers the temporary credentials are an STS session of
 		// the main user: they work on Main's buckets without any grant.
 		BeforeEach(func(ctx SpecContext) {
-			sc.NeedTemp()
 			id = sc.MustUploadAs(ctx, sc.Temp, bucket, key, nil)
 		})
 
@@ -109,11 +109,11 @@ var _ = describe("Authentication", func(sc *Ctx) {
 			},
 			Entry("SigV4, unknown access key id [D15]", Label("D15"), s3call.SigV4, unknownKey, SpecTimeout(time.Minute)),
 			Entry("SigV4, right key id, wrong secret [D15]", Label("D15"), s3call.SigV4, badSecret, SpecTimeout(time.Minute)),
-			Entry("SigV2, unknown access key id [D15]", Label("D15"), s3call.SigV2, unknownKey, SpecTimeout(time.Minute)),
-			Entry("SigV2, right key id, wrong secret [D15]", Label("D15"), s3call.SigV2, badSecret, SpecTimeout(time.Minute)),
+			Entry("SigV2, unknown access key id [D15]", Label("D15", clause.CapabilityLabel(clause.SigV2)), s3call.SigV2, unknownKey, SpecTimeout(time.Minute)),
+			Entry("SigV2, right key id, wrong secret [D15]", Label("D15", clause.CapabilityLabel(clause.SigV2)), s3call.SigV2, badSecret, SpecTimeout(time.Minute)),
 		)
 
-		It("a correctly SigV2-signed copy succeeds, as in the document's sample [D15]", Label("D15"), func(ctx SpecContext) {
+		It("a correctly SigV2-signed copy succeeds, as in the document's sample [D15]", Label("D15", clause.CapabilityLabel(clause.SigV2)), func(ctx SpecContext) {
 			c := sc.sigV2Client(ctx)
 			ex, o := sc.MustCopyAs(ctx, c, Copy(bucket, key, id, 1, src, s3call.Range(500, 40000), nil))
 			Expect(strings.HasPrefix(ex.RequestHeader.Get("Authorization"), "AWS ")).To(BeTrue(), "the copy must have been SigV2-signed")

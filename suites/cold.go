@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 // restoreState is what HEAD's x-amz-restore says about a cold object.
@@ -58,14 +59,14 @@ func (sc *Ctx) mustPutCold(ctx context.Context, bucket string, seed uint64) Obje
 	Expect(err).NotTo(HaveOccurred(), "PutObject with x-amz-storage-class")
 	if ex.Status != http.StatusOK {
 		if code := s3call.ErrorCode(ex); refusedUnimplemented(ex) || code == "InvalidStorageClass" {
-			Unsupported("endpoint has no storage class %s: PutObject answered %d %s", class, ex.Status, code)
+			Unsupported(clause.ColdTier, "endpoint has no storage class %s: PutObject answered %d %s", class, ex.Status, code)
 		}
 		Expect(s3call.Check("PutObject "+key+" in "+class, ex, nil, 200)).To(Succeed())
 	}
 	hd, err := sc.Main.HeadObject(ctx, bucket, key, "", nil)
 	Expect(s3call.Check("HeadObject "+key, hd, err, 200)).To(Succeed())
 	if got := hd.Header.Get(s3call.HdrStorageClass); !strings.EqualFold(got, class) {
-		Unsupported("endpoint ignored x-amz-storage-class %s: HEAD shows storage class %q", class, got)
+		Unsupported(clause.ColdTier, "endpoint ignored x-amz-storage-class %s: HEAD shows storage class %q", class, got)
 	}
 	return Object{Bucket: bucket, Key: key, ETag: ex.Header.Get("ETag"), VersionID: ex.Header.Get(s3call.HdrVersionID), Data: data}
 }
@@ -82,7 +83,7 @@ func (sc *Ctx) startRestore(ctx context.Context, o Object) {
 		Expect(err).NotTo(HaveOccurred(), "RestoreObject")
 	}
 	if refusedUnimplemented(ex) {
-		Unsupported("endpoint does not implement RestoreObject (%d %s)", ex.Status, s3call.ErrorCode(ex))
+		Unsupported(clause.ColdTier, "endpoint does not implement RestoreObject (%d %s)", ex.Status, s3call.ErrorCode(ex))
 	}
 	Expect(s3call.Check("RestoreObject "+o.Key, ex, nil, 200, 202)).To(Succeed())
 }
@@ -118,7 +119,7 @@ var _ = describe("Cold source objects", func(sc *Ctx) {
 	It("a cold source whose restore is in progress cannot be copied: 403 InvalidObjectState [D05]", Label("D05"), func(ctx SpecContext) {
 		sc.startRestore(ctx, cold)
 		if st := sc.headRestore(ctx, cold); st != restoreOngoing {
-			Unsupported("a restore in progress cannot be observed: right after POST ?restore HEAD shows %s", st)
+			Unsupported(clause.ColdTier, "a restore in progress cannot be observed: right after POST ?restore HEAD shows %s", st)
 		}
 		ex, o := sc.Main.UploadPartCopy(ctx, Copy(bucket, key, id, 1, cold, "", nil))
 		if o.OK {
@@ -126,7 +127,7 @@ var _ = describe("Cold source objects", func(sc *Ctx) {
 			if st := sc.headRestore(ctx, cold); st == restoreOngoing {
 				Fail("D05: the copy succeeded while HEAD still shows the restore in progress (" + st.String() + ")")
 			}
-			Unsupported("the restore finished while the copy was sent; in progress could not be observed")
+			Unsupported(clause.ColdTier, "the restore finished while the copy was sent; in progress could not be observed")
 		}
 		sc.ExpectRejected(ex, o, http.StatusForbidden, "InvalidObjectState")
 		Expect(PartsNumbered(sc.MustParts(ctx, bucket, key, id), 1)).To(BeEmpty(), "a refused copy stores nothing")
@@ -149,7 +150,7 @@ var _ = describe("Cold source objects", func(sc *Ctx) {
 			Expect(grantSleep(ctx, poll)).To(BeTrue(), "interrupted while waiting for the restore")
 		}
 		if seen == restoreUnknown {
-			Unsupported("HEAD never showed x-amz-restore within %s: cannot tell when the restore is done", timeout)
+			Unsupported(clause.ColdTier, "HEAD never showed x-amz-restore within %s: cannot tell when the restore is done", timeout)
 		}
 		Expect(seen).To(Equal(restoreDone), "the restore did not finish within %s (raise the restore timeout)", timeout)
 		_, o := sc.MustCopy(ctx, Copy(bucket, key, id, 1, cold, "", nil))
@@ -158,4 +159,4 @@ var _ = describe("Cold source objects", func(sc *Ctx) {
 		got := sc.MustGet(ctx, bucket, key, nil)
 		Expect(got.MD5).To(Equal(s3call.MD5Hex(cold.Data)), "the completed object must hold the cold source's bytes")
 	}, restoreSpec)
-})
+}, Label(clause.CapabilityLabel(clause.ColdTier)))

@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 // Profiles select which clauses are checked.
 const (
 	// ProfileOBS checks the document's clauses (D01-D25) with the
 	// document's statuses and the error codes it names.
-	ProfileOBS = "obs"
+	ProfileOBS = string(clause.OBS)
 	// ProfileS3 adds the widely documented S3 behaviour (S01-S08) and
 	// AWS's error codes where known.
-	ProfileS3 = "s3"
+	ProfileS3 = string(clause.S3)
 )
 
 // Config says which endpoint to check and what it can do. The zero value

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,18 +17,20 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
-// Report entry names the reports package reads.
+// Report entry names and the Skip prefix the reports read: declared once,
+// in the clause catalogue.
 const (
 	// EntryExchange holds the redacted HTTP exchanges of a failed spec as
 	// a JSON array.
-	EntryExchange = "partcopy.exchange"
+	EntryExchange = clause.EntryExchange
 	// EntryObserved records the status and code an endpoint answered where
 	// the document names no code.
-	EntryObserved = "partcopy.observed"
+	EntryObserved = clause.EntryObserved
 	// UnsupportedPrefix starts the Skip message of an unsupported spec.
-	UnsupportedPrefix = "unsupported: "
+	UnsupportedPrefix = clause.UnsupportedPrefix
 )
 
 // maxRecords bounds the exchanges kept for one failed spec (the last ones).
@@ -50,6 +53,7 @@ type Ctx struct {
 	secrets []string
 	seq     atomic.Int64
 	runID   string
+	clause  string // the running spec's clause
 }
 
 func newCtx(cfg *Config) *Ctx {
@@ -120,24 +124,80 @@ func (sc *Ctx) AddSecret(s string) {
 }
 
 // Unsupported ends the spec as "unsupported": the endpoint (or the
-// configuration) lacks what the clause needs. It is neither a pass nor a
-// failure, and the reason shows in every report.
-func Unsupported(format string, a ...any) {
-	Skip(UnsupportedPrefix + fmt.Sprintf(format, a...))
+// configuration) lacks capability c, which the spec must have declared
+// with Label(clause.CapabilityLabel(c)). It is neither a pass nor a
+// failure, and the reason shows in every report. It is the one place that
+// turns a missing capability into "unsupported (reason)": the capability
+// checks of Register and every detection in the specs end here.
+func Unsupported(c clause.Capability, format string, a ...any) {
+	GinkgoHelper()
+	_, declared, _ := clause.FromLabels(CurrentSpecReport().Labels())
+	if !slices.Contains(declared, c) {
+		Fail(fmt.Sprintf("suite bug: the spec found capability %q missing but does not declare it (Label(%q))", c, clause.CapabilityLabel(c)))
+	}
+	Skip(clause.UnsupportedPrefix + fmt.Sprintf("[%s] ", c) + fmt.Sprintf(format, a...))
 }
 
-// NeedAlt reports unsupported unless a second principal is configured.
-func (sc *Ctx) NeedAlt() {
-	if sc.Alt == nil {
-		Unsupported("no alt principal configured (--alt-access-key/--alt-secret-key)")
+// missingCapability says why cfg lacks c, or "" when it has it or only
+// the endpoint can tell (then the spec detects it and calls Unsupported).
+func (sc *Ctx) missingCapability(c clause.Capability) string {
+	switch c {
+	case clause.AltPrincipal:
+		if sc.Cfg.Alt.IsZero() {
+			return "no alt principal configured (--alt-access-key/--alt-secret-key)"
+		}
+	case clause.TempCredentials:
+		if sc.Cfg.Temp.IsZero() {
+			return "no temporary credentials configured (--temp-access-key/--temp-secret-key/--session-token)"
+		}
+	case clause.KMS:
+		if sc.Cfg.NoKMS {
+			return "the configuration declares no SSE-KMS on this endpoint (--no-kms)"
+		}
+	case clause.LargeObjects:
+		if sc.Cfg.SkipLarge {
+			return "skipped by --skip-large"
+		}
+		if sc.Cfg.minPart() > largeSeedSize {
+			return fmt.Sprintf("minimum part size %d is above the %d-byte seed the 5 GiB source is built from", sc.Cfg.minPart(), largeSeedSize)
+		}
+	}
+	return ""
+}
+
+// MissingCapability says why cfg lacks capability c ("" when the
+// configuration provides it or only the endpoint can tell), for listings
+// that send no request (partcopy conform --list).
+func (c *Config) MissingCapability(cp clause.Capability) string {
+	return (&Ctx{Cfg: c}).missingCapability(cp)
+}
+
+// checkSpec is the first thing every spec does: its labels must name
+// exactly one clause of the catalogue and only known capabilities, and
+// each capability the configuration lacks makes it unsupported.
+func (sc *Ctx) checkSpec() {
+	GinkgoHelper()
+	labels := CurrentSpecReport().Labels()
+	id, err := clause.One(labels)
+	if err != nil {
+		Fail("suite bug: " + err.Error())
+	}
+	sc.mu.Lock()
+	sc.clause = id
+	sc.mu.Unlock()
+	_, caps, _ := clause.FromLabels(labels)
+	for _, c := range caps {
+		if why := sc.missingCapability(c); why != "" {
+			Unsupported(c, "%s", why)
+		}
 	}
 }
 
-// NeedTemp reports unsupported unless temporary credentials are configured.
-func (sc *Ctx) NeedTemp() {
-	if sc.Temp == nil {
-		Unsupported("no temporary credentials configured (--temp-access-key/--temp-secret-key/--session-token)")
-	}
+// Clause is the clause of the running spec (its one clause label).
+func (sc *Ctx) Clause() string {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.clause
 }
 
 // Note records an observation in the report (shown in the console only
@@ -205,7 +265,7 @@ func (sc *Ctx) MustVersionedBucket(ctx context.Context) string {
 	ex, err := sc.Main.PutBucketVersioning(ctx, b, true)
 	Expect(err).NotTo(HaveOccurred())
 	if ex.Status == 501 || s3call.ErrorCode(ex) == "NotImplemented" {
-		Unsupported("endpoint does not implement bucket versioning (%d %s)", ex.Status, s3call.ErrorCode(ex))
+		Unsupported(clause.Versioning, "endpoint does not implement bucket versioning (%d %s)", ex.Status, s3call.ErrorCode(ex))
 	}
 	Expect(s3call.Check("PutBucketVersioning", ex, nil, 200)).To(Succeed())
 	return b

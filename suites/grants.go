@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 // altPerm is a bucket permission the permission specs (D18, D19, D21) give
@@ -102,7 +103,7 @@ func (g *grants) set(ctx context.Context, bucket string, keys []string, perms ..
 			Fail("changing the bucket policy failed: " + policyRefusal)
 		}
 		if !g.setACL(ctx, bucket, keys, perms) {
-			Unsupported("cannot grant the alt principal access: %s, and ACL grant headers were refused too", policyRefusal)
+			Unsupported(clause.AltPrincipal, "cannot grant the alt principal access: %s, and ACL grant headers were refused too", policyRefusal)
 		}
 		g.mode[bucket] = "acl"
 		return

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 // s04LongKey is a key of exactly 1024 bytes, S3's maximum, in segments of
@@ -50,7 +51,7 @@ var _ = describe("Special source keys", func(sc *Ctx) {
 			if ex.Status == 400 {
 				// The endpoint will not store the key at all (MinIO refuses
 				// "a//b"): there is no object whose copy S04 could check.
-				Unsupported("the endpoint refuses to store the key %q: %d %s", key, ex.Status, s3call.ErrorCode(ex))
+				Unsupported(clause.KeyNames, "the endpoint refuses to store the key %q: %d %s", key, ex.Status, s3call.ErrorCode(ex))
 			}
 			Expect(s3call.Check("PutObject "+key, ex, nil, 200)).To(Succeed())
 			src := Object{Bucket: bucket, Key: key, ETag: ex.Header.Get("ETag"), Data: data}
@@ -87,4 +88,4 @@ var _ = describe("Special source keys", func(sc *Ctx) {
 		Entry("a leading slash", Label("S04"), "/leading", []string{"leading"}, SpecTimeout(time.Minute)),
 		Entry("1024 bytes (the longest key)", Label("S04"), s04LongKey, []string{s04LongKey[:1023], s04LongKey[:1000]}, SpecTimeout(time.Minute)),
 	)
-})
+}, Label(clause.CapabilityLabel(clause.KeyNames)))

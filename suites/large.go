@@ -11,16 +11,17 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 // Sizes of the D22 specs. The big source is built server side from a small
 // seed, so the client uploads 8 MiB however large the source.
 const (
-	d22MaxPart    = int64(5) << 30 // 5 GiB = 5368709120 bytes (D22)
-	largeSeedSize = 8 << 20        // uploaded once
-	largeACopies  = 128            // A = 128 x seed = 1 GiB
-	largeBCopies  = 5              // B = 5 x A + 1 byte = 5 GiB + 1
-	largeParallel = 8              // copies in flight while building
+	d22MaxPart    = clause.MaxPartSize // 5 GiB = 5368709120 bytes (D22)
+	largeSeedSize = 8 << 20            // uploaded once
+	largeACopies  = 128                // A = 128 x seed = 1 GiB
+	largeBCopies  = 5                  // B = 5 x A + 1 byte = 5 GiB + 1
+	largeParallel = 8                  // copies in flight while building
 )
 
 // copyParallel sends every copy with at most n in flight and returns the
@@ -71,14 +72,6 @@ var _ = describe("5 GiB part limit", func(sc *Ctx) {
 	// Checked before the Ordered container's BeforeAll runs (BeforeEach
 	// of an outer container runs first), so no spec builds the big source
 	// when the large specs are off, and each reports unsupported itself.
-	BeforeEach(func() {
-		if sc.Cfg.SkipLarge {
-			Unsupported("skipped by --skip-large")
-		}
-		if sc.Cfg.minPart() > largeSeedSize {
-			Unsupported("minimum part size %d is above the %d-byte seed the 5 GiB source is built from", sc.Cfg.minPart(), largeSeedSize)
-		}
-	})
 
 	// Ordered so the big source is built once (BeforeAll); ContinueOnFailure
 	// so that one spec's failure does not skip the others (one fault per
@@ -172,4 +165,4 @@ var _ = describe("5 GiB part limit", func(sc *Ctx) {
 			}
 		}, SpecTimeout(10*time.Minute))
 	})
-}, Label("large"))
+}, Label("large", clause.CapabilityLabel(clause.LargeObjects)))

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 // grantSpec bounds the permission specs: grants may need retries to
@@ -99,7 +100,6 @@ var _ = describe("Permissions", func(sc *Ctx) {
 		g                         *grants
 	)
 	BeforeEach(func(ctx SpecContext) {
-		sc.NeedAlt()
 		g = newGrants(sc)
 		srcBucket = sc.MustBucket(ctx, nil)
 		dstBucket = sc.MustBucket(ctx, nil)
@@ -157,4 +157,4 @@ var _ = describe("Permissions", func(sc *Ctx) {
 		sc.ExpectRejected(ex, o, http.StatusForbidden, "AccessDenied")
 		Expect(PartsNumbered(sc.MustParts(ctx, dstBucket, key, mainID), 1)).To(BeEmpty(), "main's upload must be untouched")
 	}, grantSpec)
-})
+}, Label(clause.CapabilityLabel(clause.AltPrincipal)))

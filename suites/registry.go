@@ -34,6 +34,7 @@ func Register(cfg *Config) {
 		BeforeEach(func() {
 			Expect(sc.initErr).NotTo(HaveOccurred(), "suite configuration")
 			sc.beginSpec()
+			sc.checkSpec()
 		})
 		AfterEach(func() {
 			sc.endSpec(CurrentSpecReport().Failed())

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 // ssecInsecure reports whether ex refuses SSE-C because the connection is
@@ -43,9 +44,9 @@ func ssecSetupRefused(what string, ex *s3call.Exchange) {
 	switch {
 	case ssecInsecure(ex):
 		e, _ := s3call.ParseError(ex.Body)
-		Unsupported("SSE-C needs TLS on this endpoint: %s with SSE-C was refused (%d %s %q); run against an https endpoint", what, ex.Status, e.Code, e.Message)
+		Unsupported(clause.SSEC, "SSE-C needs TLS on this endpoint: %s with SSE-C was refused (%d %s %q); run against an https endpoint", what, ex.Status, e.Code, e.Message)
 	case refusedUnimplemented(ex):
-		Unsupported("endpoint does not implement SSE-C: %s answered %d %s", what, ex.Status, s3call.ErrorCode(ex))
+		Unsupported(clause.SSEC, "endpoint does not implement SSE-C: %s answered %d %s", what, ex.Status, s3call.ErrorCode(ex))
 	}
 }
 
@@ -219,14 +220,31 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 			Expect(got.MD5).To(Equal(s3call.MD5Hex(src.Data)), "completed object must hold the source's bytes")
 		}, SpecTimeout(time.Minute))
 
-		It("an SSE-C source copied into an SSE-C upload reads back with the destination key only [D10] [D09]", Label("D10", "D09"), func(ctx SpecContext) {
+		// One SSE-C source into one SSE-C upload, two clauses, two specs:
+		// D10 is that the copy-source key decrypts the source (the
+		// completed object read with the destination key is the source's
+		// plain bytes), D09 that the object is then stored under the
+		// destination key only.
+		sseCToSSEC := func(ctx context.Context) (string, s3call.SSEC) {
+			GinkgoHelper()
 			k := sc.NewSSEC()
 			dkey := sc.Name("dstc")
 			did := sc.mustSSECUpload(ctx, bucket, dkey, k)
 			_, o := sc.MustCopy(ctx, Copy(bucket, dkey, did, 1, src, "", s3call.MergeHeaders(k.Header(), s.CopySourceHeader())))
 			sc.MustComplete(ctx, bucket, dkey, did, []s3call.CompletedPart{{PartNumber: 1, ETag: o.ETag}}, k.Header())
+			return dkey, k
+		}
+
+		It("an SSE-C source copies into an SSE-C upload with both keys: the object holds the source's plain bytes [D10]", Label("D10"), func(ctx SpecContext) {
+			dkey, k := sseCToSSEC(ctx)
 			got := sc.MustGet(ctx, bucket, dkey, k.Header())
 			Expect(got.MD5).To(Equal(s3call.MD5Hex(src.Data)), "bytes read with the destination key must be the source's")
+		}, SpecTimeout(time.Minute))
+
+		It("an SSE-C source copied into an SSE-C upload reads back with the destination key only [D09]", Label("D09"), func(ctx SpecContext) {
+			dkey, k := sseCToSSEC(ctx)
+			got := sc.MustGet(ctx, bucket, dkey, k.Header())
+			Expect(got.Size).To(Equal(int64(len(src.Data))), "the object read with the destination key")
 			for name, h := range map[string]http.Header{"no key": nil, "the source's key": s.Header()} {
 				r, err := sc.Main.GetObject(ctx, bucket, dkey, "", h, 0)
 				Expect(err).NotTo(HaveOccurred())
@@ -311,4 +329,4 @@ var _ = describe("SSE-C", func(sc *Ctx) {
 			Expect(SameETag(o.ETag, MD5Quoted(data))).To(BeTrue(), "the part must be the decrypted source")
 		}, SpecTimeout(time.Minute))
 	})
-})
+}, Label(clause.CapabilityLabel(clause.SSEC)))

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
 var _ = describe("Source version", func(sc *Ctx) {
@@ -22,7 +23,7 @@ var _ = describe("Source version", func(sc *Ctx) {
 		oldV = sc.MustPutGen(ctx, bucket, k, 101, 48<<10, nil)
 		newV = sc.MustPutGen(ctx, bucket, k, 102, 40<<10, nil)
 		if oldV.VersionID == "" || newV.VersionID == "" {
-			Unsupported("endpoint returned no x-amz-version-id on PUT in a versioned bucket")
+			Unsupported(clause.Versioning, "endpoint returned no x-amz-version-id on PUT in a versioned bucket")
 		}
 		Expect(newV.VersionID).NotTo(Equal(oldV.VersionID), "setup: two PUTs must make two versions")
 		key = sc.Name("dst")
@@ -65,4 +66,4 @@ var _ = describe("Source version", func(sc *Ctx) {
 		sc.ExpectStatus4xx(ex, o)
 		Expect(PartsNumbered(sc.MustParts(ctx, bucket, key, id), 1)).To(BeEmpty(), "a rejected copy stores no part")
 	}, SpecTimeout(time.Minute))
-})
+}, Label(clause.CapabilityLabel(clause.Versioning)))

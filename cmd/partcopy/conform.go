@@ -44,6 +44,7 @@ type conformOptions struct {
 	verbose        bool
 	recordAll      bool
 	configFile     string
+	list           bool
 }
 
 func init() {
@@ -86,6 +87,9 @@ connection error; 130 interrupted (partial reports are still written).`,
 				if err := applyConfigFile(cmd, o.configFile); err != nil {
 					return err
 				}
+				if o.list {
+					return runConformList(cmd.Context(), cmd.OutOrStdout(), o)
+				}
 				return runConform(cmd.Context(), cmd.OutOrStdout(), o)
 			},
 		}
@@ -113,6 +117,8 @@ connection error; 130 interrupted (partial reports are still written).`,
 		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print every spec as it runs")
 		fs.BoolVar(&o.recordAll, "record-all", false, "keep every spec's HTTP exchanges in the report, not only failed specs'")
 		fs.StringVar(&o.configFile, "config", "", "YAML file of options (keys are flag names); explicit flags override it")
+		fs.BoolVar(&o.list, "list", false, "print every spec with its clause, profiles and needed capabilities (and which this configuration lacks); send no request")
+		fs.BoolVar(&o.list, "dry-run", false, "the same as --list")
 		return cmd
 	})
 }

@@ -8,16 +8,18 @@ import (
 	ginkgotypes "github.com/onsi/ginkgo/v2/types"
 
 	"github.com/partcopy/partcopy/reports"
+	"github.com/partcopy/partcopy/suites/clause"
 )
 
-// Report entry names the suites attach to a spec with AddReportEntry.
+// Report entry names the suites attach to a spec with AddReportEntry,
+// declared once in the clause catalogue.
 const (
 	// EntryExchange holds a JSON array of already-redacted HTTP exchange
 	// records (requests and responses) of the spec.
-	EntryExchange = "partcopy.exchange"
+	EntryExchange = clause.EntryExchange
 	// EntryObserved holds what the endpoint answered where the document
 	// names no error code, e.g. "status=403 code=AccessDenied".
-	EntryObserved = "partcopy.observed"
+	EntryObserved = clause.EntryObserved
 )
 
 // FromGinkgo builds a conformance report from a Ginkgo report. Every clause
@@ -48,25 +50,14 @@ func specFromGinkgo(sr ginkgotypes.SpecReport) reports.SpecResult {
 		Labels:          []string{},
 		DurationSeconds: sr.RunTime.Seconds(),
 	}
-	seen := map[string]bool{}
-	addClause := func(id string) {
-		if !seen[id] {
-			seen[id] = true
-			s.Clauses = append(s.Clauses, id)
-		}
+	// The clause comes from the spec's labels only: its text is prose, and
+	// a container cannot speak for every spec it will ever hold.
+	ids, caps, other := clause.FromLabels(sr.Labels())
+	s.Clauses = append(s.Clauses, ids...)
+	s.Labels = append(s.Labels, other...)
+	for _, c := range caps {
+		s.Needs = append(s.Needs, string(c))
 	}
-	for _, l := range sr.Labels() {
-		if reports.IsClauseID(l) {
-			addClause(l)
-		} else {
-			s.Labels = append(s.Labels, l)
-		}
-	}
-	// A spec may also name its clause in its text, "[D03]".
-	for _, id := range reports.ClauseIDsInText(s.Name) {
-		addClause(id)
-	}
-	reports.SortClauseIDs(s.Clauses)
 
 	msg := sr.Failure.Message
 	switch {

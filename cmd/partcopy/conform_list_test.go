@@ -1,0 +1,68 @@
+package main
+
+import (
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/partcopy/partcopy/suites/clause"
+)
+
+// TestConformList: --list prints every spec with its one clause, profiles
+// and capabilities, says which specs this configuration makes unsupported,
+// and sends no request (the endpoint, a listener of the test, sees no
+// connection).
+func TestConformList(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var conns atomic.Int32
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			c.Close()
+		}
+	}()
+	ep := "http://" + l.Addr().String()
+	r := runChild(t, nil, "conform", "--list", "--endpoint", ep, "--access-key", "a", "--secret-key", "b", "--no-kms")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if conns.Load() != 0 {
+		t.Errorf("--list connected to the endpoint %d times", conns.Load())
+	}
+	rows := 0
+	seen := map[string]bool{}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || !clause.IsID(f[0]) {
+			continue
+		}
+		rows++
+		seen[f[0]] = true
+		switch {
+		case f[0] == "D18" && !strings.Contains(line, "unsupported: no alt principal"):
+			t.Errorf("D18 without --alt-access-key must be unsupported: %q", line)
+		case strings.Contains(line, "needs:kms") || (f[2] == "kms" && !strings.Contains(line, "--no-kms")):
+			t.Errorf("a KMS spec with --no-kms must be unsupported: %q", line)
+		}
+	}
+	for _, c := range clause.All {
+		if !seen[c.ID] {
+			t.Errorf("no spec listed for %s", c.ID)
+		}
+	}
+	if rows < 100 {
+		t.Errorf("%d specs listed:\n%s", rows, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "no request was sent") || !strings.Contains(r.stdout, "would be unsupported: D12, D18, D19, D21") {
+		t.Errorf("summary missing:\n%s", r.stdout[max(0, len(r.stdout)-500):])
+	}
+}
