@@ -1,9 +1,7 @@
 package main
 
 import (
-	"net"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/partcopy/partcopy/suites/clause"
@@ -14,29 +12,14 @@ import (
 // and sends no request (the endpoint, a listener of the test, sees no
 // connection).
 func TestConformList(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var conns atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			c.Close()
-		}
-	}()
-	ep := "http://" + l.Addr().String()
+	cl := newCountingListener(t)
+	ep := cl.URL()
 	r := runChild(t, nil, "conform", "--list", "--endpoint", ep, "--access-key", "a", "--secret-key", "b", "--no-kms")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if conns.Load() != 0 {
-		t.Errorf("--list connected to the endpoint %d times", conns.Load())
+	if n := cl.conns.Load(); n != 0 {
+		t.Errorf("--list connected to the endpoint %d times", n)
 	}
 	rows := 0
 	seen := map[string]bool{}
