@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/partcopy/partcopy/suites/clause"
 )
@@ -14,16 +15,16 @@ import (
 func TestConformList(t *testing.T) {
 	cl := newCountingListener(t)
 	ep := cl.URL()
-	r := runChild(t, nil, "conform", "--list", "--endpoint", ep, "--access-key", "a", "--secret-key", "b", "--no-kms")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	code, stdout, stderr := runChild(t, time.Minute, nil, "conform", "--list", "--endpoint", ep, "--access-key", "a", "--secret-key", "b", "--no-kms")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if n := cl.conns.Load(); n != 0 {
 		t.Errorf("--list connected to the endpoint %d times", n)
 	}
 	rows := 0
 	seen := map[string]bool{}
-	for _, line := range strings.Split(r.stdout, "\n") {
+	for _, line := range strings.Split(stdout, "\n") {
 		f := strings.Fields(line)
 		if len(f) < 4 || !clause.IsID(f[0]) {
 			continue
@@ -43,9 +44,9 @@ func TestConformList(t *testing.T) {
 		}
 	}
 	if rows < 100 {
-		t.Errorf("%d specs listed:\n%s", rows, r.stdout)
+		t.Errorf("%d specs listed:\n%s", rows, stdout)
 	}
-	if !strings.Contains(r.stdout, "no request was sent") || !strings.Contains(r.stdout, "would be unsupported: D12, D18, D19, D21") {
-		t.Errorf("summary missing:\n%s", r.stdout[max(0, len(r.stdout)-500):])
+	if !strings.Contains(stdout, "no request was sent") || !strings.Contains(stdout, "would be unsupported: D12, D18, D19, D21") {
+		t.Errorf("summary missing:\n%s", stdout[max(0, len(stdout)-500):])
 	}
 }
