@@ -10,7 +10,7 @@ REAL_SERVERS ?= minio versitygw moto
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/partcopy
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/partcopy
 
 # The main job: conformance + a short load against the embedded endpoint.
 run: build

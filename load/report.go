@@ -27,6 +27,8 @@ type Meta struct {
 	RunID string
 	// Shard is the run's shard this process is; nil when not sharded.
 	Shard *reports.ShardInfo
+	// Provenance is the build and command line; nil means not recorded.
+	Provenance *reports.Provenance
 }
 
 // Report returns the run as a partcopy/load/v1 report.
@@ -38,9 +40,13 @@ func (r *Run) Report(m Meta) reports.Load {
 		}
 		return float64(n) / secs
 	}
-	conc := r.Config.Concurrency
+	conc, inFlight := r.Config.Concurrency, 0
 	if r.Config.Rate > 0 {
-		conc = r.Config.MaxInFlight
+		conc, inFlight = r.Config.MaxInFlight, r.Config.MaxInFlight
+	}
+	ssec := m.Workload.SSEC
+	if ssec == "" {
+		ssec = SSECNone
 	}
 	failures := make(map[string]int64, len(r.Failures))
 	for k, v := range r.Failures {
@@ -54,13 +60,16 @@ func (r *Run) Report(m Meta) reports.Load {
 		PartcopyVersion: m.Version,
 		Endpoint:        m.Endpoint,
 		Implementation:  m.Implementation,
+		Provenance:      m.Provenance,
 		Mode:            r.Config.Mode(),
 		TargetRate:      r.Config.Rate,
 		Concurrency:     conc,
+		MaxInFlight:     inFlight,
 		DurationSeconds: secs,
 		SourceSize:      m.Workload.SourceSize,
 		PartSize:        m.Workload.PartSize,
-		SSEC:            m.Workload.SSEC != "" && m.Workload.SSEC != SSECNone,
+		SSEC:            ssec != SSECNone,
+		SSECMode:        string(ssec),
 		Ops: reports.LoadOps{
 			Total: r.Counts.Ops, Succeeded: r.Counts.Succeeded, Failed: r.Counts.Failed,
 			LateStarts: r.Counts.LateStarts,

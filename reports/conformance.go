@@ -102,8 +102,11 @@ type Conformance struct {
 	Endpoint        string          `json:"endpoint"`
 	Implementation  *Implementation `json:"implementation,omitempty"`
 	Profile         string          `json:"profile"`
-	Result          Result          `json:"result"`
-	Summary         Summary         `json:"summary"`
+	// Provenance says which build ran how; nil in reports written before
+	// it existed.
+	Provenance *Provenance `json:"provenance,omitempty"`
+	Result     Result      `json:"result"`
+	Summary    Summary     `json:"summary"`
 	// SuiteFailures lists failures outside any spec (a failed BeforeSuite,
 	// an interrupted run); any of them makes the result fail.
 	SuiteFailures []string       `json:"suiteFailures,omitempty"`
@@ -126,6 +129,8 @@ type Meta struct {
 	Implementation *Implementation
 	// Version is partcopy's version.
 	Version string
+	// Provenance is the build and command line; nil means not recorded.
+	Provenance *Provenance
 	// Time is the report's generation time; zero means time.Now().
 	Time time.Time
 	// Secrets are strings replaced by [REDACTED] wherever they appear
@@ -158,6 +163,7 @@ func NewConformance(meta Meta, specs []SpecResult, suiteFailures []string) Confo
 		impl := *meta.Implementation
 		c.Implementation = &impl
 	}
+	c.Provenance = meta.Provenance
 	c.SuiteFailures = append(c.SuiteFailures, suiteFailures...)
 	c.Specs = append([]SpecResult{}, specs...)
 	c = c.redacted()
@@ -281,6 +287,7 @@ func (c Conformance) redacted() Conformance {
 	out.PartcopyVersion = r.String(c.PartcopyVersion)
 	out.Endpoint = sanitizeEndpoint(r, c.Endpoint)
 	out.Profile = r.String(c.Profile)
+	out.Provenance = c.Provenance.redacted(r)
 	if c.Implementation != nil {
 		out.Implementation = &Implementation{Name: r.String(c.Implementation.Name), Version: r.String(c.Implementation.Version)}
 	}

@@ -38,8 +38,9 @@ var conformanceHTML = template.Must(template.New("conformance").Funcs(template.F
 	"impl": func(i *Implementation) string {
 		return strings.TrimSpace(i.Name + " " + i.Version)
 	},
-	"upper": func(r Result) string { return strings.ToUpper(string(r)) },
-	"css":   func() template.CSS { return template.CSS(pageCSS) },
+	"upper":      func(r Result) string { return strings.ToUpper(string(r)) },
+	"provenance": func(p *Provenance) [][2]string { return p.Rows() },
+	"css":        func() template.CSS { return template.CSS(pageCSS) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -58,6 +59,9 @@ var conformanceHTML = template.Must(template.New("conformance").Funcs(template.F
 <tr><th>Specs</th><td><span class="badge passed">{{.C.Summary.Passed}} passed</span> <span class="badge failed">{{.C.Summary.Failed}} failed</span> <span class="badge unsupported">{{.C.Summary.Unsupported}} unsupported</span> <span class="badge skipped">{{.C.Summary.Skipped}} skipped</span></td></tr>
 <tr><th>Clauses</th><td>{{.ClauseCounts}}</td></tr>
 <tr><th>Generated</th><td>{{.Generated}} by partcopy {{.C.PartcopyVersion}} <span class="muted">({{.C.Schema}})</span></td></tr>
+{{- range provenance .C.Provenance}}
+<tr><th>{{index . 0}}</th><td><code>{{index . 1}}</code></td></tr>
+{{- end}}
 </table>
 {{- if .C.SuiteFailures}}
 <h2>Suite failures</h2>

@@ -77,6 +77,16 @@ func WriteJUnit(w io.Writer, c Conformance) error {
 		suite.Properties = append(suite.Properties,
 			junitProperty{"implementation", strings.TrimSpace(c.Implementation.Name + " " + c.Implementation.Version)})
 	}
+	if p := c.Provenance; p != nil {
+		suite.Properties = append(suite.Properties,
+			junitProperty{"provenance.partcopyVersion", p.PartcopyVersion},
+			junitProperty{"provenance.revision", p.Revision()},
+			junitProperty{"provenance.goVersion", p.GoVersion},
+			junitProperty{"provenance.commandLine", p.Command()})
+		if p.AWSProfile != "" {
+			suite.Properties = append(suite.Properties, junitProperty{"provenance.awsProfile", p.AWSProfile})
+		}
+	}
 	for _, f := range c.SuiteFailures {
 		suite.Properties = append(suite.Properties, junitProperty{"suiteFailure", f})
 	}

@@ -42,19 +42,27 @@ type Load struct {
 	Shards       int           `json:"shards,omitempty"`
 	ShardResults []ShardResult `json:"shardResults,omitempty"`
 	Incomplete   bool          `json:"incomplete,omitempty"`
+	// Provenance says which build ran how; nil in reports written before
+	// it existed.
+	Provenance *Provenance `json:"provenance,omitempty"`
 	// Mode is "open" or "closed".
 	Mode string `json:"mode"`
 	// TargetRate is the intended copies per second in open mode; 0 in closed mode.
 	TargetRate float64 `json:"targetRate"`
 	// Concurrency is the worker count (closed) or the in-flight cap (open).
-	Concurrency     int     `json:"concurrency"`
+	Concurrency int `json:"concurrency"`
+	// MaxInFlight is the open loop's in-flight cap (the same number as
+	// Concurrency there, named for what it is); 0 in closed mode.
+	MaxInFlight     int     `json:"maxInFlight,omitempty"`
 	DurationSeconds float64 `json:"durationSeconds"`
 	// SourceSize and PartSize are in bytes.
 	SourceSize int64 `json:"sourceSize"`
 	PartSize   int64 `json:"partSize"`
-	// SSEC is true when source and destination used SSE-C (D09, D10).
-	SSEC bool    `json:"ssec"`
-	Ops  LoadOps `json:"ops"`
+	// SSEC is true when the copies used SSE-C on either side (D09, D10).
+	SSEC bool `json:"ssec"`
+	// SSECMode says where: "none", "source" (D10), "dest" (D09) or "both".
+	SSECMode string  `json:"ssecMode,omitempty"`
+	Ops      LoadOps `json:"ops"`
 	// Failures counts failed copies by kind or error code ("NoSuchUpload",
 	// "200-without-etag" for D02, "timeout", ...).
 	Failures   map[string]int64 `json:"failures"`
@@ -177,6 +185,7 @@ func (l Load) redacted() Load {
 	out.Endpoint = sanitizeEndpoint(r, l.Endpoint)
 	out.ShardResults = redactShardResults(r, l.ShardResults)
 	out.PartcopyVersion = r.String(l.PartcopyVersion)
+	out.Provenance = l.Provenance.redacted(r)
 	if l.Implementation != nil {
 		out.Implementation = &Implementation{Name: r.String(l.Implementation.Name), Version: r.String(l.Implementation.Version)}
 	}

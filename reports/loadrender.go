@@ -50,10 +50,10 @@ func loadSummaryRows(l Load) []loadRow {
 	}
 	rows = append(rows,
 		loadRow{"Mode", mode},
-		loadRow{"Concurrency", fmt.Sprint(l.Concurrency)},
+		concurrencyRow(l),
 		loadRow{"Duration", fmt.Sprintf("%.1f s", l.DurationSeconds)},
 		loadRow{"Source / part size", fmt.Sprintf("%s / %s", fmtBytes(float64(l.SourceSize)), fmtBytes(float64(l.PartSize)))},
-		loadRow{"SSE-C", fmt.Sprint(l.SSEC)},
+		loadRow{"SSE-C", ssecName(l)},
 		loadRow{"Copies", fmt.Sprintf("%d total, %d succeeded, %d failed (%.2f%%), %d late starts",
 			l.Ops.Total, l.Ops.Succeeded, l.Ops.Failed, 100*l.Ops.ErrorRate(), l.Ops.LateStarts)},
 		loadRow{"Throughput", fmt.Sprintf("%.2f copies/s, %s/s", l.Throughput.OpsPerSecond, fmtBytes(l.Throughput.BytesPerSecond))},
@@ -63,7 +63,32 @@ func loadSummaryRows(l Load) []loadRow {
 	}
 	rows = append(rows, loadRow{"Generated", fmt.Sprintf("%s by partcopy %s (%s)",
 		l.GeneratedAt.UTC().Format("2006-01-02 15:04:05Z"), l.PartcopyVersion, l.Schema)})
+	for _, p := range l.Provenance.Rows() {
+		rows = append(rows, loadRow{p[0], p[1]})
+	}
 	return rows
+}
+
+// concurrencyRow names the number for what it is: the workers of a closed
+// loop, the in-flight cap of an open one (which sends at its rate, however
+// few copies are in flight).
+func concurrencyRow(l Load) loadRow {
+	if l.Mode == ModeOpen {
+		return loadRow{"In-flight cap", fmt.Sprint(l.Concurrency)}
+	}
+	return loadRow{"Workers", fmt.Sprint(l.Concurrency)}
+}
+
+// ssecName is where SSE-C was used, by name; reports older than ssecMode
+// only say whether.
+func ssecName(l Load) string {
+	switch {
+	case l.SSECMode != "":
+		return l.SSECMode
+	case l.SSEC:
+		return "yes"
+	}
+	return "none"
 }
 
 // FailureKeys returns the keys of failure counts f, most frequent first,

@@ -125,6 +125,13 @@ func WriteMarkdown(w io.Writer, c Conformance) error {
 	fmt.Fprintf(&b, "| Clauses | %s |\n", clauseCounts(c.Clauses))
 	fmt.Fprintf(&b, "| Generated | %s by partcopy %s (%s) |\n\n",
 		c.GeneratedAt.UTC().Format("2006-01-02 15:04:05Z"), mdCell(c.PartcopyVersion), c.Schema)
+	if rows := c.Provenance.Rows(); rows != nil {
+		b.WriteString("Provenance:\n\n| | |\n|---|---|\n")
+		for _, p := range rows {
+			fmt.Fprintf(&b, "| %s | %s |\n", p[0], mdCell(p[1]))
+		}
+		b.WriteString("\n")
+	}
 
 	if len(c.SuiteFailures) > 0 {
 		b.WriteString("## Suite failures\n\n")

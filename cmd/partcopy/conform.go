@@ -243,10 +243,11 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 	reporterCfg.NoColor = !isTerminal(os.Stdout)
 	ginkgo.RunSpecs(&specFailer{}, "partcopy UploadPartCopy conformance", suiteCfg, reporterCfg)
 
-	impl := parseImplementation(o.implementation)
 	c := ginkgoreport.FromGinkgo(report, reports.Meta{
-		Endpoint: cfg.Client.Endpoint, Profile: cfg.Profile, Implementation: impl,
-		Version: version, Secrets: cfg.Secrets(),
+		Endpoint: cfg.Client.Endpoint, Profile: cfg.Profile,
+		Implementation: implementation(o.implementation, run.embedded != nil),
+		Version:        partcopyVersion(), Secrets: cfg.Secrets(),
+		Provenance: collectProvenance(o.ep.usedAWSProfile(run.embedded != nil), cfg.Secrets()...),
 	})
 	if err := reports.WriteAll(o.out, c); err != nil {
 		return usageError("writing reports to %s: %v", o.out, err)
@@ -283,11 +284,16 @@ func interruptedRun(r ginkgotypes.Report) bool {
 	return false
 }
 
-func parseImplementation(s string) *reports.Implementation {
-	if s == "" {
+// implementation is what --implementation names ("name" or "name@version");
+// without it, the embedded endpoint names itself and another is unknown (nil).
+func implementation(flag string, embedded bool) *reports.Implementation {
+	if flag == "" {
+		if embedded {
+			return &reports.Implementation{Name: "partcopy embedded reference endpoint", Version: partcopyVersion()}
+		}
 		return nil
 	}
-	name, ver, _ := strings.Cut(s, "@")
+	name, ver, _ := strings.Cut(flag, "@")
 	return &reports.Implementation{Name: name, Version: ver}
 }
 

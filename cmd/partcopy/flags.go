@@ -104,6 +104,19 @@ func isSecretFlag(name string) bool {
 	return strings.Contains(name, "secret") || strings.Contains(name, "token") || strings.Contains(name, "sse-c-key")
 }
 
+// usedAWSProfile is the shared-config profile resolution read, for the
+// reports' provenance: --aws-profile, else AWS_PROFILE; none for the
+// embedded endpoint.
+func (f *endpointFlags) usedAWSProfile(embedded bool) string {
+	if embedded {
+		return ""
+	}
+	if f.awsProfile != "" {
+		return f.awsProfile
+	}
+	return os.Getenv("AWS_PROFILE")
+}
+
 // clientConfig is the s3call configuration for the resolved endpoint.
 func (f *endpointFlags) clientConfig(res s3call.Resolved) s3call.Config {
 	return s3call.Config{

@@ -16,25 +16,25 @@ import (
 
 	"github.com/partcopy/partcopy/internal/s3call"
 	"github.com/partcopy/partcopy/load"
-	"github.com/partcopy/partcopy/reports"
 )
 
 type loadOptions struct {
-	ep            endpointFlags
-	duration      time.Duration
-	concurrency   int
-	rate          float64
-	maxInFlight   int
-	sourceSize    string
-	partSize      string
-	sources       int
-	ssec          string
-	completeEvery int
-	out           string
-	bucketPrefix  string
-	drain         time.Duration
-	every         time.Duration
-	shard         shardOptions
+	ep             endpointFlags
+	duration       time.Duration
+	concurrency    int
+	rate           float64
+	maxInFlight    int
+	sourceSize     string
+	partSize       string
+	sources        int
+	ssec           string
+	completeEvery  int
+	out            string
+	bucketPrefix   string
+	drain          time.Duration
+	every          time.Duration
+	shard          shardOptions
+	implementation string
 }
 
 func init() {
@@ -110,6 +110,7 @@ config or connection error; 130 interrupted (partial results still written).`,
 		fs.StringVar(&o.out, "out", "./partcopy-report", "directory for the results")
 		fs.StringVar(&o.bucketPrefix, "bucket-prefix", "partcopy-load", "prefix of the run's bucket name")
 		fs.DurationVar(&o.drain, "drain", load.DefaultDrain, "how long copies still in flight at the end may take before they are cancelled")
+		fs.StringVar(&o.implementation, "implementation", "", `name and version of the implementation under test, "name" or "name@version"`)
 		fs.DurationVar(&o.every, "progress-every", 5*time.Second, "period of the progress lines when the output is not a terminal")
 		o.shard.add(fs)
 		return cmd
@@ -191,7 +192,7 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	if err != nil {
 		return err
 	}
-	var impl *reports.Implementation
+	impl := implementation(o.implementation, embedded)
 	if embedded {
 		// The embedded endpoint must outlive an interrupt: cleanup still
 		// talks to it.
@@ -201,7 +202,6 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 		}
 		defer e.Close()
 		res.Endpoint, res.Credentials = e.URL(), e.main()
-		impl = &reports.Implementation{Name: "partcopy embedded reference endpoint", Version: version}
 		fmt.Fprintf(stderr, "partcopy: no --endpoint: loading the embedded reference endpoint at %s\n", e.URL())
 	}
 	ccfg := o.ep.clientConfig(res)
@@ -262,7 +262,8 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	fmt.Fprintf(stderr, "partcopy: cleaning up bucket %s\n", sc.Bucket())
 	cleanup()
 
-	meta := load.Meta{Endpoint: res.Endpoint, Version: version, Workload: sc.Workload(), Implementation: impl}
+	meta := load.Meta{Endpoint: res.Endpoint, Version: partcopyVersion(), Workload: sc.Workload(), Implementation: impl,
+		Provenance: collectProvenance(o.ep.usedAWSProfile(embedded), res.Credentials.Secrets()...)}
 	o.shard.meta(&meta)
 	_, err = outs.Finish(run, meta)
 	run.WriteSummary(stdout, meta)

@@ -23,6 +23,7 @@ func main() {
 func run(args []string) int {
 	// Secrets from the environment are known before anything runs.
 	redact.Add(os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))
+	commandLine = args
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()

@@ -17,6 +17,7 @@ func init() {
 			skipLarge    bool
 			profile      string
 			ep           endpointFlags
+			impl         string
 		)
 		cmd := &cobra.Command{
 			Use:   "run",
@@ -41,6 +42,9 @@ under load; 2 usage error; 130 interrupted.`,
 			Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error {
 				epArgs := endpointArgs(c.Flags())
+				if impl != "" {
+					epArgs = append(epArgs, "--implementation", impl)
+				}
 				if c.Flags().Changed("endpoint") {
 					fmt.Fprintf(c.OutOrStdout(), "partcopy run: against %s (--endpoint)\n", ep.endpoint)
 				} else {
@@ -75,6 +79,7 @@ under load; 2 usage error; 130 interrupted.`,
 		fs.BoolVar(&skipLarge, "skip-large", false, "skip the 5 GiB specs (D22)")
 		fs.StringVar(&profile, "profile", "s3", "conformance profile: obs or s3")
 		ep.add(fs)
+		fs.StringVar(&impl, "implementation", "", `name and version of the implementation under test, "name" or "name@version" (default: the embedded endpoint's)`)
 		_ = fs.MarkHidden("embedded") // run is embedded unless --endpoint is given
 		return cmd
 	})

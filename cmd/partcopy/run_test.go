@@ -41,7 +41,8 @@ func TestRunIgnoresAmbientEndpoint(t *testing.T) {
 	defer cancel()
 
 	out := filepath.Join(dir, "report")
-	cmd := exec.CommandContext(ctx, bin, "run", "--skip-large", "--load-duration", "1s", "--load-rate", "20", "--out", out)
+	cmd := exec.CommandContext(ctx, bin, "run", "--skip-large", "--load-duration", "1s", "--load-rate", "20", "--out", out,
+		"--access-key", "AKRUN", "--secret-key", "runsecret", "--implementation", "ref@9")
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -58,8 +59,21 @@ func TestRunIgnoresAmbientEndpoint(t *testing.T) {
 	if _, err := os.Stat(marker); err == nil {
 		t.Errorf("the profile's credential_process ran")
 	}
+	verOut, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := strings.TrimPrefix(strings.SplitN(string(verOut), "\n", 2)[0], "partcopy ")
 	for _, f := range []string{"conformance.json", "load.json"} {
-		var r struct{ Endpoint string }
+		var r struct {
+			Endpoint        string
+			PartcopyVersion string
+			Implementation  struct{ Name, Version string }
+			Provenance      struct {
+				PartcopyVersion, GoVersion string
+				CommandLine                []string
+			}
+		}
 		b, err := os.ReadFile(filepath.Join(out, f))
 		if err != nil {
 			t.Fatal(err)
@@ -70,8 +84,28 @@ func TestRunIgnoresAmbientEndpoint(t *testing.T) {
 		if r.Endpoint == "" || strings.Contains(r.Endpoint, lis.l.Addr().String()) {
 			t.Errorf("%s: endpoint %q, want the embedded one", f, r.Endpoint)
 		}
+		p := r.Provenance
+		if r.PartcopyVersion != version || p.PartcopyVersion != version || p.GoVersion == "" {
+			t.Errorf("%s: version %q, provenance %+v; 'partcopy version' says %q", f, r.PartcopyVersion, p, version)
+		}
+		if len(p.CommandLine) < 2 || p.CommandLine[1] != "run" || !strings.Contains(strings.Join(p.CommandLine, " "), "--secret-key [REDACTED]") {
+			t.Errorf("%s: command line %q", f, p.CommandLine)
+		}
+		if r.Implementation.Name != "ref" || r.Implementation.Version != "9" {
+			t.Errorf("%s: implementation %+v, want ref@9", f, r.Implementation)
+		}
 	}
-	for _, s := range []string{"clustersecret", "clustertoken"} {
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(out, e.Name()))
+		if bytes.Contains(b, []byte("runsecret")) {
+			t.Errorf("%s shows the secret key given on the command line", e.Name())
+		}
+	}
+	for _, s := range []string{"clustersecret", "clustertoken", "runsecret"} {
 		if strings.Contains(stdout.String()+stderr.String(), s) {
 			t.Errorf("output shows %q", s)
 		}

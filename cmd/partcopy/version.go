@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
@@ -17,11 +16,10 @@ func init() {
 			Short: "Print partcopy's version and build information",
 			Args:  cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error {
-				v := version
-				if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-					v = bi.Main.Version
-				}
-				fmt.Fprintf(c.OutOrStdout(), "partcopy %s\n", v)
+				// The same provenance every report carries.
+				p := collectProvenance("")
+				fmt.Fprintf(c.OutOrStdout(), "partcopy %s\n", p.PartcopyVersion)
+				fmt.Fprintf(c.OutOrStdout(), "revision %s, built with %s\n", p.Revision(), p.GoVersion)
 				return nil
 			},
 		}

@@ -91,7 +91,8 @@ func specFromGinkgo(sr ginkgotypes.SpecReport) reports.SpecResult {
 		loc = sr.LeafNodeLocation
 	}
 	if loc.FileName != "" {
-		s.Location = fmt.Sprintf("%s:%d", loc.FileName, loc.LineNumber)
+		// Relative to the module: no building machine's paths in a report.
+		s.Location = reports.ModuleRelative(fmt.Sprintf("%s:%d", loc.FileName, loc.LineNumber))
 	}
 
 	for _, e := range sr.ReportEntries {
