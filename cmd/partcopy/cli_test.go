@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBadInputOneLineExit2: bad flags, a bad URL, an unreachable endpoint
@@ -92,4 +95,83 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("parseSize(%q) accepted", in)
 		}
 	}
+}
+
+// badInput is one hostile or careless input to the real binary.
+type badInput struct {
+	name string
+	args []string
+	env  []string
+	want string // in the one line
+}
+
+// checkBadInputs runs each input as a child process and checks the
+// contract: exit 2, exactly one line on stderr naming the problem, no Go
+// runtime trace or panic, and no secret in any form on stdout or stderr.
+func checkBadInputs(t *testing.T, secrets []string, inputs []badInput) {
+	t.Helper()
+	for _, in := range inputs {
+		t.Run(in.name, func(t *testing.T) {
+			code, stdout, stderr := runChild(t, 2*time.Minute, in.env, in.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want 2 (stderr %q)", code, stderr)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "partcopy: ") {
+				t.Errorf("stderr is not one line: %q", stderr)
+			}
+			if !strings.Contains(stderr, in.want) {
+				t.Errorf("stderr %q does not say %q", stderr, in.want)
+			}
+			for _, trace := range []string{"goroutine ", "panic:", "runtime.", "fatal error", "Unsolicited response"} {
+				if strings.Contains(stdout+stderr, trace) {
+					t.Errorf("output shows %q: %q", trace, stderr)
+				}
+			}
+			for _, s := range secrets {
+				for name, f := range grepForms(s) {
+					if strings.Contains(stdout+stderr, f) {
+						t.Errorf("output shows the secret (%s): %q", name, stderr)
+					}
+				}
+			}
+			// A piece of a secret is a leak too.
+			for _, s := range secrets {
+				for _, piece := range strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '+' || r == ':' }) {
+					if len(piece) >= 4 && strings.Contains(stdout+stderr, piece) {
+						t.Errorf("output shows part %q of a secret: %q", piece, stderr)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestURLsNeverEchoUserinfo: an endpoint or proxy target with user info,
+// however encoded or malformed (a secret with an unencoded '/' makes the
+// URL unparsable), from a flag or AWS_ENDPOINT_URL_S3, is one line, exit
+// 2, and names the endpoint without the credentials.
+func TestURLsNeverEchoUserinfo(t *testing.T) {
+	sk := "Zq9w/Xk7Vb+Wp3Rt8/Lm"
+	ak := "AKIDUSERINFOLEAK"
+	urls := []string{
+		"http://" + ak + ":" + sk + "@127.0.0.1:9",
+		"http://" + ak + ":" + url.QueryEscape(sk) + "@127.0.0.1:9",
+		"http://" + ak + ":" + sk + "@127.0.0.1:9/",
+		"https://" + ak + ":" + sk + "@[::1]:9?x=1",
+		"http://" + ak + "%3A" + url.PathEscape(sk) + "@127.0.0.1:9",
+		"http://" + sk + "@127.0.0.1:9",
+		"http://" + ak + ":" + sk + "@",
+		"//" + ak + ":" + sk + "@127.0.0.1:9",
+	}
+	var inputs []badInput
+	for i, u := range urls {
+		want := "credentials in the URL"
+		inputs = append(inputs,
+			badInput{name: fmt.Sprintf("conform %d", i), args: []string{"conform", "--endpoint", u, "--out", t.TempDir()}, want: want},
+			badInput{name: fmt.Sprintf("load %d", i), args: []string{"load", "--endpoint", u, "--duration", "1s", "--out", t.TempDir()}, want: want},
+			badInput{name: fmt.Sprintf("env %d", i), args: []string{"conform", "--out", t.TempDir()}, env: []string{"AWS_ENDPOINT_URL_S3=" + u}, want: want},
+			badInput{name: fmt.Sprintf("proxy %d", i), args: []string{"proxy", "--target", u}, want: want},
+		)
+	}
+	checkBadInputs(t, []string{sk, ak}, inputs)
 }

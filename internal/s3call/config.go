@@ -118,6 +118,11 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 		return nil, configErr("no endpoint: pass --endpoint URL or set AWS_ENDPOINT_URL_S3")
 	}
 	shown := redact.URL(raw)
+	// Credentials first, before any parser sees the URL: a secret with an
+	// unencoded '/' makes net/url read part of it as a port and quote it.
+	if strings.Contains(raw, "@") {
+		return nil, configErr("bad endpoint URL %q: credentials in the URL are not allowed; use --access-key/--secret-key", shown)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the whole URL, credentials included: keep only
