@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -112,6 +116,7 @@ func checkBadInputs(t *testing.T, secrets []string, inputs []badInput) {
 	t.Helper()
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {
+			t.Parallel()
 			code, stdout, stderr := runChild(t, 2*time.Minute, in.env, in.args...)
 			if code != exitUsage {
 				t.Errorf("exit %d, want 2 (stderr %q)", code, stderr)
@@ -174,4 +179,104 @@ func TestURLsNeverEchoUserinfo(t *testing.T) {
 		)
 	}
 	checkBadInputs(t, []string{sk, ak}, inputs)
+}
+
+// rawServer accepts loopback connections and hands each to serve (which
+// reads the request itself); it returns the base URL.
+func rawServer(t *testing.T, serve func(c net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(time.Minute))
+				serve(c)
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
+
+// answer reads one request head and writes resp.
+func answer(resp string) func(net.Conn) {
+	return func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if line == "\r\n" {
+				break
+			}
+		}
+		_, _ = io.WriteString(c, resp)
+	}
+}
+
+// TestPrecheckProvesS3: whatever answers that is not S3 (a redirect loop,
+// a truncated or endless body, the wrong root, XML nested deep, HTML,
+// silence) or that says the region or scheme is wrong is one line naming
+// what came back, exit 2, before any spec or copy runs.
+func TestPrecheckProvesS3(t *testing.T) {
+	xmlResp := func(status, body string) string {
+		return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n%s", status, len(body), body)
+	}
+	var loop string
+	loop = rawServer(t, func(c net.Conn) {
+		answer("HTTP/1.1 307 Temporary Redirect\r\nLocation: " + loop + "/\r\nContent-Length: 0\r\n\r\n")(c)
+	})
+	truncated := rawServer(t, answer("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 1000\r\n\r\n<ListAllMyBucketsResult><Buck"))
+	endless := rawServer(t, func(c net.Conn) {
+		answer("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n\r\n<ListAllMyBucketsResult>")(c)
+		chunk := []byte(strings.Repeat("<Owner>", 4096))
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	wrongRoot := rawServer(t, answer(xmlResp("200 OK", `<?xml version="1.0"?><ListBucketResult><Name>x</Name></ListBucketResult>`)))
+	deep := rawServer(t, answer(xmlResp("200 OK", strings.Repeat("<ListAllMyBucketsResult>", 50000))))
+	html := rawServer(t, answer("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 20\r\n\r\n<html>hello</html>\r\nEXTRA BYTES AFTER THE BODY\r\n"))
+	region := rawServer(t, answer(xmlResp("400 Bad Request", `<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-3'</Message><Region>eu-west-3</Region></Error>`)))
+	noCode := rawServer(t, answer(xmlResp("403 Forbidden", `<Error><Message>no</Message></Error>`)))
+	silent := rawServer(t, func(c net.Conn) { time.Sleep(time.Minute) })
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(tlsSrv.Close)
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+
+	creds := []string{"--access-key", "AKIDPRECHECK", "--secret-key", "precheck/secret+key0001"}
+	conform := func(ep string) []string {
+		return append([]string{"conform", "--endpoint", ep, "--out", t.TempDir(), "--skip-large"}, creds...)
+	}
+	load := func(ep string) []string {
+		return append([]string{"load", "--endpoint", ep, "--duration", "1s", "--out", t.TempDir()}, creds...)
+	}
+	inputs := []badInput{
+		{name: "307 loop", args: conform(loop), want: "answered 307 redirecting to"},
+		{name: "307 loop load", args: load(loop), want: "answered 307 redirecting to"},
+		{name: "truncated body", args: conform(truncated), want: "truncated body"},
+		{name: "endless body", args: conform(endless), want: "body of more than"},
+		{name: "wrong root", args: conform(wrongRoot), want: "<ListBucketResult>"},
+		{name: "deep XML", args: conform(deep), want: "nested more than"},
+		{name: "HTML with trailing bytes", args: conform(html), want: "with <html>"},
+		{name: "region", args: conform(region), want: "--region eu-west-3"},
+		{name: "error without code", args: conform(noCode), want: "without a Code"},
+		{name: "http to https", args: conform(strings.Replace(tlsSrv.URL, "https://", "http://", 1)), want: "use https://"},
+		{name: "https to http", args: append(conform(strings.Replace(plain.URL, "http://", "https://", 1)), "--insecure"), want: "use http://"},
+		{name: "silent", args: conform(silent), want: "did not answer"},
+		{name: "silent load", args: load(silent), want: "did not answer"},
+	}
+	checkBadInputs(t, []string{"precheck/secret+key0001"}, inputs)
 }

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -125,25 +131,164 @@ func (f *endpointFlags) clientConfig(res s3call.Resolved) s3call.Config {
 	}
 }
 
-// probe checks that the endpoint answers and accepts the credentials, so
-// that a typo in a URL or a key is one clear line and exit 2, not a
-// hundred failed specs.
+// probeTimeout bounds the pre-check: an endpoint that accepts and never
+// answers is one line and exit 2 after this long.
+const probeTimeout = 20 * time.Second
+
+// probeMaxBody caps the ListBuckets answer the pre-check reads (a real
+// account's list of a few thousand buckets fits).
+const probeMaxBody = 8 << 20
+
+// probeMaxDepth bounds the nesting of the answer's XML: ListBuckets is
+// three levels deep; a body nested thousands deep is not S3.
+const probeMaxDepth = 32
+
+// probe proves that the endpoint is S3 and accepts the credentials, so
+// that a typo in a URL or a key, a wrong region or scheme, or something
+// that is not S3 at all is one clear line and exit 2, not a hundred failed
+// specs. A signed ListBuckets must answer, within probeTimeout and
+// probeMaxBody, well-formed XML whose root is ListAllMyBucketsResult (200)
+// or Error (any error but a credential or region one is S3 speaking:
+// a user may lack s3:ListAllMyBuckets).
 func probe(ctx context.Context, cfg s3call.Config) error {
+	cfg.MaxBody = probeMaxBody
 	c, err := s3call.New(cfg)
 	if err != nil {
 		return asUsage(err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	ep := redact.URL(cfg.Endpoint)
 	ex, err := c.ListBuckets(ctx)
 	if err != nil {
-		return usageError("cannot reach %s: %v (check --endpoint, and --ca-cert/--insecure for TLS)", cfg.Endpoint, rootCause(err))
+		return usageError("%s", probeTransportError(ctx, ep, err))
 	}
-	switch code := s3call.ErrorCode(ex); {
-	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" || code == "ExpiredToken":
-		return usageError("%s rejected the credentials (%d %s): check --access-key/--secret-key", cfg.Endpoint, ex.Status, code)
+	if ex.BodyErr != nil {
+		if ctx.Err() != nil {
+			return usageError("%s answered %d but its body did not end within %v: not an S3 endpoint (check --endpoint)", ep, ex.Status, probeTimeout)
+		}
+		return usageError("%s answered %d with a truncated body (%d bytes, then %s): not an S3 endpoint, or a broken proxy in between",
+			ep, ex.Status, len(ex.Body), rootCause(ex.BodyErr))
+	}
+	if ex.BodyCapped {
+		return usageError("%s answered %d with a body of more than %d bytes to ListBuckets: not an S3 endpoint (check --endpoint)", ep, ex.Status, probeMaxBody)
+	}
+	if ex.Status >= 300 && ex.Status < 400 {
+		where := redact.URL(ex.Header.Get("Location"))
+		if where == "" {
+			where = "nowhere"
+		}
+		return usageError("%s answered %d redirecting to %s: point --endpoint at the S3 endpoint itself (and check --region)", ep, ex.Status, oneLine(where))
+	}
+	if ex.Status == http.StatusBadRequest && strings.Contains(string(ex.Body), "HTTP request to an HTTPS server") {
+		return usageError("%s speaks HTTPS: use https:// in --endpoint", ep)
+	}
+	root, err := s3XMLRoot(ex.Body)
+	if err != nil {
+		return usageError("%s answered %d %s to ListBuckets, not S3 XML (%v): check --endpoint", ep, ex.Status, describeBody(ex), err)
+	}
+	want := "ListAllMyBucketsResult"
+	if ex.Status >= 300 {
+		want = "Error"
+	}
+	if root != want {
+		return usageError("%s answered %d with <%s> to ListBuckets where S3 answers <%s>: not an S3 endpoint (check --endpoint)", ep, ex.Status, oneLine(redact.String(root)), want)
+	}
+	if ex.Status < 300 {
+		return nil
+	}
+	e, _ := s3call.ParseError(ex.Body)
+	code := oneLine(redact.String(e.Code))
+	switch {
+	case code == "AuthorizationHeaderMalformed" || code == "InvalidRegion" || code == "IllegalLocationConstraintException":
+		if reg := expectedRegion.FindStringSubmatch(e.Message + " " + string(ex.Body)); reg != nil {
+			r := reg[1] + reg[2]
+			return usageError("%s expects region %s: pass --region %s", ep, r, r)
+		}
+		return usageError("%s rejected the signing region %q (%d %s): pass the endpoint's --region", ep, cfg.Region, ex.Status, code)
+	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" || code == "ExpiredToken" || code == "InvalidSecurity" || code == "TokenRefreshRequired":
+		return usageError("%s rejected the credentials (%d %s): check --access-key/--secret-key", ep, ex.Status, code)
+	case code == "":
+		return usageError("%s answered %d with an <Error> without a Code to ListBuckets: not an S3 endpoint (check --endpoint)", ep, ex.Status)
 	case ex.Status >= 500:
-		return usageError("%s answers %d %s to ListBuckets: is it an S3 endpoint, and is it healthy?", cfg.Endpoint, ex.Status, code)
+		return usageError("%s answers %d %s to ListBuckets: is it an S3 endpoint, and is it healthy?", ep, ex.Status, code)
 	}
 	return nil
+}
+
+// expectedRegion finds the region an endpoint says it expects, as in S3's
+// "the region 'us-west-2' is wrong; expecting 'us-east-1'".
+var expectedRegion = regexp.MustCompile(`expecting '([a-z0-9-]{2,40})'|<Region>([a-z0-9-]{2,40})</Region>`)
+
+// probeTransportError says in one line why no answer came: nothing
+// listening, plain HTTP spoken to HTTPS (or the reverse), TLS trust,
+// silence.
+func probeTransportError(ctx context.Context, ep string, err error) string {
+	msg := rootCause(err)
+	switch {
+	case ctx.Err() == context.DeadlineExceeded || strings.Contains(msg, "deadline exceeded") || strings.Contains(msg, "timeout"):
+		return fmt.Sprintf("%s did not answer ListBuckets within %v: is it an S3 endpoint, and is it up?", ep, probeTimeout)
+	case strings.Contains(msg, "first record does not look like a TLS handshake") || strings.Contains(msg, "server gave HTTP response"):
+		return fmt.Sprintf("%s speaks plain HTTP, not HTTPS: use http:// in --endpoint", ep)
+	case strings.Contains(msg, "malformed HTTP response") && strings.HasPrefix(ep, "http://"):
+		return fmt.Sprintf("%s does not speak HTTP (is it HTTPS? then use https://): %s", ep, oneLine(redact.String(msg)))
+	}
+	return fmt.Sprintf("cannot reach %s: %s (check --endpoint, and --ca-cert/--insecure for TLS)", ep, oneLine(redact.String(msg)))
+}
+
+// describeBody names what came back: its content type and size.
+func describeBody(ex *s3call.Exchange) string {
+	ct := ex.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "no content type"
+	}
+	return fmt.Sprintf("(%s, %d bytes)", oneLine(redact.String(ct)), len(ex.Body))
+}
+
+// s3XMLRoot returns the name of the root element of body, which must be
+// one well-formed XML document nested at most probeMaxDepth deep.
+func s3XMLRoot(body []byte) (string, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "", errors.New("empty body")
+	}
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec.Strict = true
+	depth, root := 0, ""
+	for {
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("malformed XML: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				if root != "" {
+					return "", errors.New("more than one root element")
+				}
+				root = t.Name.Local
+			}
+			depth++
+			if depth > probeMaxDepth {
+				return "", fmt.Errorf("XML nested more than %d deep", probeMaxDepth)
+			}
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
+				return "", errors.New("text outside the root element")
+			}
+		}
+	}
+	if root == "" {
+		return "", errors.New("no XML element")
+	}
+	if depth != 0 {
+		return "", errors.New("unclosed XML element")
+	}
+	return root, nil
 }
 
 // rootCause is the innermost error message, without the URL noise.
