@@ -5,7 +5,7 @@ PKGS := ./...
 # Servers the real-server conformance runs use (see deploy/).
 REAL_SERVERS ?= minio versitygw moto
 
-.PHONY: all build run test unit lint realservers expectations compat bench fuzz clean
+.PHONY: all build run test unit kubectl lint realservers expectations compat bench fuzz clean
 
 all: build
 
@@ -21,8 +21,16 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
+# The deploy/k8s manifest tests run `kubectl kustomize`: install kubectl
+# (Debian's kubernetes-client) when it is missing.
+kubectl:
+	@command -v kubectl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y kubernetes-client || { apt-get update && apt-get install -y kubernetes-client; }; \
+	  else echo "kubectl is missing and this is not root: run 'sudo apt-get install -y kubernetes-client' (needed by the deploy/k8s tests)"; exit 1; fi; }
+
 # Unit tests and the whole suite against the embedded endpoint.
-unit:
+unit: kubectl
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 # partcopy conform against MinIO, versitygw and moto (installed, started and

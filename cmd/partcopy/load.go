@@ -226,6 +226,11 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 		return usageError("--out %s: %v", o.out, err)
 	}
 	defer outs.Close()
+	promSink, stopMetrics, err := o.shard.startMetrics(stderr)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	cleanup := func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -252,6 +257,9 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 
 	prog := load.NewProgress(stderr, isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr), cfg.Duration, o.every)
 	cfg.Sinks = append(outs.Sinks(), prog)
+	if promSink != nil {
+		cfg.Sinks = append(cfg.Sinks, promSink)
+	}
 	o.shard.beforeAttack(&cfg, time.Now(), stderr)
 	run, attackErr := load.Attack(ctx, sc, cfg)
 	prog.Finish()

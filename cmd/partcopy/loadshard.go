@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
 	"github.com/partcopy/partcopy/load"
@@ -178,4 +179,24 @@ func (s *shardOptions) beforeAttack(cfg *load.Config, now time.Time, stderr io.W
 func (s *shardOptions) meta(m *load.Meta) {
 	m.RunID = s.runID
 	m.Shard = s.info
+}
+
+// startMetrics serves the run's Prometheus metrics at --metrics-addr; it
+// returns a nil sink when the flag is not set. Every metric carries the
+// run id (and the shard of a sharded run) as labels.
+func (s *shardOptions) startMetrics(stderr io.Writer) (*load.PromSink, func(), error) {
+	if s.metricsAddr == "" {
+		return nil, func() {}, nil
+	}
+	labels := prometheus.Labels{"run_id": s.runID}
+	if s.count > 0 {
+		labels["shard"] = strconv.Itoa(s.index)
+	}
+	sink := load.NewPromSink(labels)
+	srv, err := load.ServeMetrics(s.metricsAddr, sink)
+	if err != nil {
+		return nil, nil, usageError("--metrics-addr %s: %v", s.metricsAddr, err)
+	}
+	fmt.Fprintf(stderr, "partcopy: Prometheus metrics at http://%s/metrics\n", srv.Addr)
+	return sink, func() { _ = srv.Close() }, nil
 }
