@@ -74,7 +74,7 @@ config_yaml() {
 			if [ -n "${PARTCOPY_TEMP_ACCESS_KEY:-}" ]; then
 				echo "temp-access-key: \"$PARTCOPY_TEMP_ACCESS_KEY\""
 				echo "temp-secret-key: \"$PARTCOPY_TEMP_SECRET_KEY\""
-				echo "session-token: \"$PARTCOPY_SESSION_TOKEN\""
+				echo "temp-session-token: \"$PARTCOPY_SESSION_TOKEN\""
 			fi
 			[ -z "${PARTCOPY_KMS_KEY_ID:-}" ] || echo "kms-key-id: \"$PARTCOPY_KMS_KEY_ID\""
 			[ "${PARTCOPY_NO_KMS:-}" != "true" ] || echo "no-kms: true"

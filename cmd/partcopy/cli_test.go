@@ -54,6 +54,7 @@ func TestBadInputOneLineExit2(t *testing.T) {
 		{"missing credentials", []string{"conform", "--endpoint", dead}, "no credentials"},
 		{"half credentials", []string{"conform", "--endpoint", dead, "--access-key", "a"}, "go together"},
 		{"bad profile", []string{"conform", "--profile", "xyz"}, "use obs or s3"},
+		{"aws profile as clause profile", []string{"conform", "--profile", "pcref"}, "--aws-profile pcref"},
 		{"bad signature", []string{"conform", "--signature", "v3"}, "use v4 or v2"},
 		{"bad labels", []string{"conform", "--labels", "D01 &&"}, "--labels"},
 		{"both load models", []string{"load", "--rate", "5", "--concurrency", "3"}, "exclude each other"},

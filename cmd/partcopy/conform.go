@@ -101,7 +101,8 @@ connection error; 130 interrupted (partial reports are still written).`,
 		fs.StringVar(&o.altGrantCmd, "alt-grant-cmd", "", "command that grants the alt principal rights, run as 'CMD BUCKET none|read|write|readwrite' (default: bucket policies)")
 		fs.StringVar(&o.tempAccessKey, "temp-access-key", "", "temporary credentials' access key (D12)")
 		fs.StringVar(&o.tempSecretKey, "temp-secret-key", "", "temporary credentials' secret key (D12)")
-		fs.StringVar(&o.sessionToken, "session-token", "", "temporary credentials' session token, sent as x-amz-security-token (D12)")
+		fs.StringVar(&o.sessionToken, "temp-session-token", "", "temporary credentials' session token, sent as x-amz-security-token (D12)")
+		deprecatedAlias(fs, "session-token", "temp-session-token")
 		fs.StringVar(&o.kmsKeyID, "kms-key-id", "", "SSE-KMS key id for D14 (default: the endpoint's default key)")
 		fs.BoolVar(&o.noKMS, "no-kms", false, "the endpoint has no SSE-KMS: D14's KMS half is unsupported")
 		fs.StringVar(&o.coldClass, "cold-class", "GLACIER", "storage class that makes an object cold (D05), e.g. GLACIER, COLD, DEEP_ARCHIVE")
@@ -134,13 +135,13 @@ func setupConform(ctx context.Context, o *conformOptions) (*conformRun, error) {
 	switch o.profile {
 	case suites.ProfileOBS, suites.ProfileS3:
 	default:
-		return nil, usageError("--profile %q: use obs or s3", o.profile)
+		return nil, clauseProfileError(o.profile)
 	}
 	if (o.altAccessKey == "") != (o.altSecretKey == "") {
 		return nil, usageError("--alt-access-key and --alt-secret-key go together")
 	}
 	if (o.tempAccessKey == "") != (o.tempSecretKey == "") || (o.tempAccessKey != "" && o.sessionToken == "") {
-		return nil, usageError("--temp-access-key, --temp-secret-key and --session-token go together")
+		return nil, usageError("--temp-access-key, --temp-secret-key and --temp-session-token go together")
 	}
 	minPart, err := parseSize(o.minPartSize)
 	if err != nil {
@@ -189,7 +190,7 @@ func setupConform(ctx context.Context, o *conformOptions) (*conformRun, error) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := probe(pctx, cfg.Client); err != nil {
+	if err := probe(pctx, cfg.Client, o.ep.source); err != nil {
 		run.close()
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func runConformList(ctx context.Context, stdout io.Writer, o *conformOptions) er
 	}
 	profile, err := clause.ParseProfile(o.profile)
 	if err != nil {
-		return usageError("--profile %q: use obs or s3", o.profile)
+		return clauseProfileError(o.profile)
 	}
 	if o.labels != "" {
 		if _, err := ginkgotypes.ParseLabelFilter(o.labels); err != nil {

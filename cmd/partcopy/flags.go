@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,73 @@ type endpointFlags struct {
 	// embedded forces the embedded reference endpoint: the environment,
 	// profiles and config files are not read at all (partcopy run).
 	embedded bool
+	// source names where resolve found each main credential, for errors.
+	source credentialSource
+}
+
+// credentialSource names where each part of the main credentials came from
+// (a flag, an environment variable, a profile), so that an endpoint's
+// refusal names the thing to fix.
+type credentialSource struct{ key, secret, token string }
+
+// describe fills the source of res's credentials: the flags that were set,
+// else what aws-sdk-go-v2 said it read.
+func (f *endpointFlags) describe(res s3call.Resolved) credentialSource {
+	if f.accessKey != "" {
+		src := credentialSource{key: "--access-key", secret: "--secret-key"}
+		if f.token != "" {
+			src.token = "--main-session-token"
+		}
+		return src
+	}
+	profile := f.usedAWSProfile(false)
+	if profile == "" {
+		profile = "default"
+	}
+	switch s := res.CredentialSource; {
+	case s == "":
+		return credentialSource{}
+	case strings.HasPrefix(s, "EnvConfigCredentials"):
+		return credentialSource{key: "AWS_ACCESS_KEY_ID", secret: "AWS_SECRET_ACCESS_KEY", token: "AWS_SESSION_TOKEN"}
+	case strings.HasPrefix(s, "SharedConfigCredentials"):
+		file := strings.TrimSpace(strings.TrimPrefix(s, "SharedConfigCredentials:"))
+		p := fmt.Sprintf("profile %q in %s (--aws-profile/AWS_PROFILE)", profile, file)
+		return credentialSource{key: p, secret: p, token: p}
+	default:
+		p := fmt.Sprintf("profile %q's credential source %s (--aws-profile/AWS_PROFILE)", profile, s)
+		return credentialSource{key: p, secret: p, token: p}
+	}
+}
+
+// check is the end of a credential error: which of key, secret and token
+// to check, named by where each came from.
+func (s credentialSource) check(code string, hasToken bool) string {
+	if s.key == "" {
+		return "check the credentials"
+	}
+	var names []string
+	add := func(n string) {
+		if n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	switch code {
+	case "InvalidToken", "ExpiredToken", "InvalidTokenId", "TokenRefreshRequired":
+		add(s.token)
+	case "SignatureDoesNotMatch":
+		add(s.secret)
+	default:
+		add(s.key)
+	}
+	if hasToken && code != "SignatureDoesNotMatch" {
+		// Some servers answer a bad token as a bad key (MinIO's
+		// InvalidAccessKeyId/InvalidTokenId): name the token too.
+		add(s.token)
+	}
+	if len(names) == 0 {
+		add(s.key)
+	}
+	return "check " + strings.Join(names, " and ")
 }
 
 func (f *endpointFlags) add(fs *pflag.FlagSet) {
@@ -79,6 +147,7 @@ func (f *endpointFlags) resolve(ctx context.Context) (res s3call.Resolved, embed
 		Credentials: s3call.Credentials{AccessKey: f.accessKey, SecretKey: f.secretKey, SessionToken: f.token},
 	}, f.awsProfile)
 	redact.Add(res.Credentials.Secrets()...)
+	f.source = f.describe(res)
 	if err != nil {
 		return res, false, asUsage(err)
 	}
@@ -108,6 +177,22 @@ func registerSecretFlags(fs *pflag.FlagSet) {
 // isSecretFlag reports whether a flag's value is a secret.
 func isSecretFlag(name string) bool {
 	return strings.Contains(name, "secret") || strings.Contains(name, "token") || strings.Contains(name, "sse-c-key")
+}
+
+// deprecatedAlias registers old as a deprecated name of the flag now called
+// name, kept for one release: it sets the same value, is hidden from help,
+// and using it prints which name to use instead.
+func deprecatedAlias(fs *pflag.FlagSet, old, name string) {
+	fl := fs.Lookup(name)
+	fs.Var(fl.Value, old, "deprecated: use --"+name)
+	_ = fs.MarkDeprecated(old, "use --"+name+" (one name, one meaning in every command)")
+}
+
+// clauseProfileError is the error for a --profile that is not a clause
+// profile; an AWS profile name there is a common habit, so it points to
+// --aws-profile.
+func clauseProfileError(p string) error {
+	return usageError("--profile %q: use obs or s3 (the clause profile); for an AWS shared-config profile use --aws-profile %s", p, p)
 }
 
 // usedAWSProfile is the shared-config profile resolution read, for the
@@ -150,7 +235,11 @@ const probeMaxDepth = 32
 // probeMaxBody, well-formed XML whose root is ListAllMyBucketsResult (200)
 // or Error (any error but a credential or region one is S3 speaking:
 // a user may lack s3:ListAllMyBuckets).
-func probe(ctx context.Context, cfg s3call.Config) error {
+//
+// src names where the credentials came from (zero: the embedded
+// endpoint's own), so that a refusal names the flag, variable or profile
+// to fix.
+func probe(ctx context.Context, cfg s3call.Config, src credentialSource) error {
 	cfg.MaxBody = probeMaxBody
 	c, err := s3call.New(cfg)
 	if err != nil {
@@ -206,8 +295,8 @@ func probe(ctx context.Context, cfg s3call.Config) error {
 			return usageError("%s expects region %s: pass --region %s", ep, r, r)
 		}
 		return usageError("%s rejected the signing region %q (%d %s): pass the endpoint's --region", ep, cfg.Region, ex.Status, code)
-	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" || code == "ExpiredToken" || code == "InvalidSecurity" || code == "TokenRefreshRequired":
-		return usageError("%s rejected the credentials (%d %s): check --access-key/--secret-key", ep, ex.Status, code)
+	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" || code == "ExpiredToken" || code == "InvalidSecurity" || code == "TokenRefreshRequired" || code == "InvalidTokenId":
+		return usageError("%s rejected the credentials (%d %s): %s", ep, ex.Status, code, src.check(code, cfg.Credentials.SessionToken != ""))
 	case code == "":
 		return usageError("%s answered %d with an <Error> without a Code to ListBuckets: not an S3 endpoint (check --endpoint)", ep, ex.Status)
 	case ex.Status >= 500:

@@ -35,6 +35,7 @@ type loadOptions struct {
 	every          time.Duration
 	shard          shardOptions
 	implementation string
+	configFile     string
 }
 
 func init() {
@@ -89,15 +90,16 @@ config or connection error; 130 interrupted (partial results still written).`,
   partcopy report compare old/load.json new/load.json`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
+				if err := applyConfigFile(cmd, o.configFile); err != nil {
+					return err
+				}
 				return runLoad(cmd, o)
 			},
 		}
 		fs := cmd.Flags()
 		o.ep.add(fs)
-		// load has one principal: --session-token names its token; the shared
-		// --main-session-token stays accepted but hidden.
-		_ = fs.MarkHidden("main-session-token")
-		fs.StringVar(&o.ep.token, "session-token", "", "session token of temporary credentials, sent as x-amz-security-token (default: AWS_SESSION_TOKEN)")
+		deprecatedAlias(fs, "session-token", "main-session-token")
+		fs.StringVar(&o.configFile, "config", "", "YAML file of options (keys are flag names); explicit flags override it")
 		fs.DurationVar(&o.duration, "duration", 30*time.Second, "how long to send copies")
 		fs.IntVar(&o.concurrency, "concurrency", 0, "closed loop: number of workers sending copies back to back")
 		fs.Float64Var(&o.rate, "rate", 0, "open loop: copies per second, latency from each copy's intended start")
@@ -206,7 +208,7 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	}
 	ccfg := o.ep.clientConfig(res)
 	if !embedded {
-		if err := probe(ctx, ccfg); err != nil {
+		if err := probe(ctx, ccfg, o.ep.source); err != nil {
 			if ctx.Err() != nil {
 				return interrupted("interrupted before the run started")
 			}

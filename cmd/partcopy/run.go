@@ -18,6 +18,7 @@ func init() {
 			profile      string
 			ep           endpointFlags
 			impl         string
+			configFile   string
 		)
 		cmd := &cobra.Command{
 			Use:   "run",
@@ -31,7 +32,7 @@ throughput plots, HdrHistogram logs and a per-second CSV.
 It needs nothing installed, and it reads nothing from the environment:
 AWS_ENDPOINT_URL*, AWS_* keys, profiles and config files are ignored, so a
 shell set up for a test cluster still runs the demo locally. Only --endpoint
-on its command line points it elsewhere (then the other endpoint flags, and
+on its command line (or in its --config file) points it elsewhere (then the other endpoint flags, and
 the usual AWS_* fallbacks for credentials, apply). To check a real endpoint
 in depth, use 'partcopy conform' and 'partcopy load'.
 
@@ -41,6 +42,9 @@ under load; 2 usage error; 130 interrupted.`,
   partcopy run --out /tmp/pc --load-duration 30s --load-rate 200`,
 			Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error {
+				if err := applyConfigFile(c, configFile); err != nil {
+					return err
+				}
 				epArgs := endpointArgs(c.Flags())
 				if impl != "" {
 					epArgs = append(epArgs, "--implementation", impl)
@@ -79,6 +83,7 @@ under load; 2 usage error; 130 interrupted.`,
 		fs.BoolVar(&skipLarge, "skip-large", false, "skip the 5 GiB specs (D22)")
 		fs.StringVar(&profile, "profile", "s3", "conformance profile: obs or s3")
 		ep.add(fs)
+		fs.StringVar(&configFile, "config", "", "YAML file of options (keys are flag names); explicit flags override it")
 		fs.StringVar(&impl, "implementation", "", `name and version of the implementation under test, "name" or "name@version" (default: the embedded endpoint's)`)
 		_ = fs.MarkHidden("embedded") // run is embedded unless --endpoint is given
 		return cmd

@@ -157,6 +157,11 @@ type Resolved struct {
 	Endpoint    string
 	Region      string
 	Credentials Credentials
+	// CredentialSource is aws-sdk-go-v2's name for where Credentials came
+	// from when the flags gave none ("EnvConfigCredentials",
+	// "SharedConfigCredentials: FILE", "ProcessProvider", ...); empty when
+	// the flags gave them.
+	CredentialSource string
 }
 
 // Resolve fills what flags left empty the way every AWS tool does: the
@@ -191,6 +196,7 @@ func Resolve(ctx context.Context, flags Resolved, profile string) (Resolved, err
 			c, err := cfg.Credentials.Retrieve(ctx)
 			if err == nil {
 				out.Credentials = Credentials{AccessKey: c.AccessKeyID, SecretKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+				out.CredentialSource = c.Source
 			}
 		}
 	}

@@ -231,6 +231,12 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Where the SDK found the credentials: set exactly when the
+			// flags gave none (the CLI names it in credential errors).
+			if fromFlags := tc.flags.Credentials.AccessKey != ""; !got.Credentials.IsZero() && (got.CredentialSource == "") != fromFlags {
+				t.Errorf("CredentialSource %q with credentials from flags %v", got.CredentialSource, fromFlags)
+			}
+			got.CredentialSource = ""
 			if got != tc.want {
 				t.Errorf("Resolve =\n%+v\nwant\n%+v", got, tc.want)
 			}
