@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deploy/conform-real.sh - run `partcopy conform` against real S3 servers
-# nobody here wrote (MinIO, versitygw, moto), both profiles, and check every
+# nobody here wrote (MinIO, versitygw, moto, Ceph RGW), both profiles, and check every
 # clause verdict against testdata/expected/<server>-<profile>.json.
 #
 #   deploy/conform-real.sh [check|update] [server...]
@@ -95,14 +95,17 @@ for s in "${SERVERS[@]}"; do
 	STATE=$(mktemp -d "${TMPDIR:-/tmp}/partcopy-$s.XXXXXX")
 	say "starting $s"
 	bash deploy/servers.sh start "$s" "$STATE" || die "cannot start $s (log: $STATE/server.log)"
-	(
-		set -a
-		# shellcheck disable=SC1091
-		. "$STATE/env"
-		set +a
-		config_yaml "$STATE/partcopy.yaml"
-	)
 	for p in "${PROFILES[@]}"; do
+		# Temporary credentials that expire within a run (RGW's last 1 h)
+		# are fetched anew for each profile.
+		bash deploy/servers.sh refresh "$STATE" || die "cannot refresh $s's temporary credentials"
+		(
+			set -a
+			# shellcheck disable=SC1091
+			. "$STATE/env"
+			set +a
+			config_yaml "$STATE/partcopy.yaml"
+		)
 		dir=$OUT/$s-$p
 		rm -rf "$dir"
 		say "$s, profile $p -> $dir"

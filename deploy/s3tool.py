@@ -6,7 +6,7 @@ signed S3/IAM/STS requests (boto3, which ships with moto on the machine image):
 
   s3tool.py moto-setup-count          how many unauthenticated setup calls moto-setup makes
   s3tool.py moto-setup STATEDIR       IAM users main/alt, a role for temporary credentials
-  s3tool.py assume-role STATEDIR      STS AssumeRole with main's credentials (MinIO)
+  s3tool.py assume-role STATEDIR [ROLE_ARN [SECONDS]]  STS AssumeRole with main's credentials (MinIO, RGW)
   s3tool.py grant STATEDIR BUCKET SPEC  give alt rights on BUCKET (SPEC: none, read,
                                       write, readwrite or s3:Action[,s3:Action...])
   s3tool.py verify STATEDIR           raw-request checks of what the suite relies on
@@ -193,15 +193,17 @@ def moto_setup(statedir):
 
 # ----------------------------------------------------------------- minio --
 
-def assume_role(statedir):
+def assume_role(statedir, role_arn="arn:aws:iam::000000000000:role/partcopy-temp", seconds=SESSION_SECONDS):
+    """STS AssumeRole signed by main. MinIO ignores RoleArn for AssumeRole
+    with user credentials (the session inherits main's, the root user's,
+    rights); RGW needs a role whose trust policy names main (servers.sh
+    creates it) and gives the session that role's permission policy."""
     env = load_env(statedir)
     sts = client(env, "sts")
     try:
-        # MinIO ignores RoleArn for AssumeRole with user credentials; the
-        # session inherits main's (the root user's) rights.
-        creds = sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/partcopy-temp",
+        creds = sts.assume_role(RoleArn=role_arn,
                                 RoleSessionName="partcopy",
-                                DurationSeconds=SESSION_SECONDS)["Credentials"]
+                                DurationSeconds=int(seconds))["Credentials"]
     except Exception as e:  # noqa: BLE001
         raise SetupError(f"AssumeRole failed: {err_code(e)}")
     append_env(statedir, {
@@ -337,6 +339,21 @@ def grant(statedir, bucket, spec):
 
 # ---------------------------------------------------------------- verify --
 
+# Deviations of a server that verify has confirmed and explained: a check in
+# this table is reported as a note with the reason instead of a failure
+# (the suite, not this smoke check, owns their verdicts).
+KNOWN_DEVIATIONS = {
+    ("rgw", "grant write: alt copies a part from b into b2"):
+        "RGW 16.2 checks UploadPartCopy's copy source against the source "
+        "object's ACL only, not the bucket policy that grants alt s3:GetObject "
+        "(GetObject and CopyObject do honour it); an ACL grant works",
+    ("rgw", "temp credentials with token copy a part"):
+        "RGW 16.2 refuses UploadPartCopy with role-session credentials (403 "
+        "AccessDenied on the copy source's ACL check) while GetObject, "
+        "PutObject and CopyObject work with them (D12)",
+}
+
+
 class Checks:
     def __init__(self, server):
         self.server = server
@@ -347,6 +364,10 @@ class Checks:
         print(f"PASS {name}{': ' + detail if detail else ''}")
 
     def bad(self, name, detail):
+        known = KNOWN_DEVIATIONS.get((self.server, name))
+        if known:
+            self.note(name, f"{detail}: known deviation: {known}")
+            return
         self.failed += 1
         print(f"FAIL {name}: {detail}")
 
@@ -620,8 +641,8 @@ def main(argv):
             print(MOTO_SETUP_COUNT)
         elif cmd == "moto-setup" and len(args) == 1:
             moto_setup(args[0])
-        elif cmd == "assume-role" and len(args) == 1:
-            assume_role(args[0])
+        elif cmd == "assume-role" and len(args) in (1, 2, 3):
+            assume_role(*args)
         elif cmd == "grant" and len(args) == 3:
             grant(*args)
         elif cmd == "verify" and len(args) == 1:
