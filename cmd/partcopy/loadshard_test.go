@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/partcopy/partcopy/load"
+	"github.com/partcopy/partcopy/reports"
 )
 
 // TestShardFlagsBadInput: bad shard flags give one line and exit 2 before
@@ -104,5 +105,35 @@ func TestShardSplit(t *testing.T) {
 	s.beforeAttack(&cfg, start.Add(300*time.Millisecond), &buf)
 	if cfg.Start.IsZero() || s.info.Late || s.info.LateSeconds != 0.3 {
 		t.Errorf("slightly late shard: start %v info %+v", cfg.Start, s.info)
+	}
+}
+
+// TestAllShardsDone: a waiting merge is done when every shard wrote its
+// load.json, or when the one that did not has a log untouched for
+// deadShardAfter after the common start (killed); not before.
+func TestAllShardsDone(t *testing.T) {
+	start := time.Date(2026, 12, 4, 19, 0, 0, 0, time.UTC)
+	dead := t.TempDir()
+	hlog := dead + "/latency.hlog"
+	if err := os.WriteFile(hlog, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(hlog, start.Add(time.Minute), start.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	rep := &reports.Load{Shard: &reports.ShardInfo{Index: 0, Count: 2, StartAt: &start}}
+	shards := []reports.LoadShard{{Dir: t.TempDir(), Index: 0, Report: rep}, {Dir: dead, Index: 1}}
+	if allShardsDone(shards, 0, start.Add(2*time.Minute)) {
+		t.Error("done while shard 1's log is fresh")
+	}
+	if !allShardsDone(shards, 0, start.Add(time.Minute+deadShardAfter+time.Second)) {
+		t.Error("not done although shard 1's log went stale")
+	}
+	if allShardsDone(shards[:1], 0, start.Add(time.Hour)) {
+		t.Error("done with shard 1 absent")
+	}
+	shards[1].Report = &reports.Load{Shard: &reports.ShardInfo{Index: 1, Count: 2}}
+	if !allShardsDone(shards, 0, start) {
+		t.Error("not done with both reports")
 	}
 }

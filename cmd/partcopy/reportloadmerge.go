@@ -102,7 +102,7 @@ func readShardsWaiting(stderr io.Writer, args []string, o loadMergeOptions) ([]r
 		if err != nil && o.wait == 0 {
 			return nil, usageError("merge: %s", oneLine(err.Error()))
 		}
-		if err == nil && (o.wait == 0 || allShardsDone(shards, o.shards)) {
+		if err == nil && (o.wait == 0 || allShardsDone(shards, o.shards, time.Now())) {
 			return shards, nil
 		}
 		if !time.Now().Before(deadline) {
@@ -120,16 +120,37 @@ func readShardsWaiting(stderr io.Writer, args []string, o loadMergeOptions) ([]r
 	}
 }
 
-// allShardsDone says whether every shard of the run has its load.json.
-func allShardsDone(shards []reports.LoadShard, expected int) bool {
+// deadShardAfter is how long a shard's latency.hlog may stay unchanged,
+// once the common start is that far behind, before a waiting merge takes
+// the shard for dead. A running shard writes it every second; after its
+// window it drains (30 s by default) and cleans up (at most 2 min) before
+// it writes load.json.
+const deadShardAfter = 3 * time.Minute
+
+// allShardsDone says whether every shard of the run is done: it wrote its
+// load.json, or it is dead (no load.json, and its interval log has not
+// changed for deadShardAfter after the common start).
+func allShardsDone(shards []reports.LoadShard, expected int, now time.Time) bool {
 	n := expected
+	var startAt time.Time
+	for _, s := range shards {
+		if s.Report != nil && s.Report.Shard != nil {
+			if n == 0 {
+				n = s.Report.Shard.Count
+			}
+			if s.Report.Shard.StartAt != nil {
+				startAt = *s.Report.Shard.StartAt
+			}
+		}
+	}
 	seen := map[int]bool{}
 	for _, s := range shards {
 		if s.Report == nil {
-			return false
-		}
-		if s.Report.Shard != nil && n == 0 {
-			n = s.Report.Shard.Count
+			st, err := os.Stat(filepath.Join(s.Dir, reports.FileLatencyHlog))
+			dead := !startAt.IsZero() && now.Sub(startAt) > deadShardAfter && err == nil && now.Sub(st.ModTime()) > deadShardAfter
+			if !dead {
+				return false
+			}
 		}
 		seen[s.Index] = true
 	}
