@@ -85,6 +85,11 @@ config or connection error; 130 interrupted (partial results still written).`,
       --access-key AK --secret-key SK --rate 200 --duration 5m \
       --source-size 64MiB --part-size 8MiB --ssec both
 
+  # shard 0 of a run split over 3 machines that start together, with
+  # Prometheus metrics; then 'partcopy report merge results --out merged'
+  partcopy load --endpoint http://10.0.0.5:9000 --shard 0/3 --start-at 2026-12-04T19:00:00Z \
+      --rate 900 --duration 5m --out results --metrics-addr 127.0.0.1:9464
+
   # gate a release on the latency of the previous run
   partcopy load --endpoint http://127.0.0.1:9000 --rate 100 --duration 1m --out new
   partcopy report compare old/load.json new/load.json`,
