@@ -442,6 +442,13 @@ func TestShardedRunEndToEnd(t *testing.T) {
 		t.Errorf("merged copies %d, shards 0 and 2 made %d", km.Ops.Total, sum02)
 	}
 
+	// Shards of two different runs: refused, one line, exit 2.
+	code, _, stderr = runChild(t, 30*time.Second, nil, "report", "merge",
+		filepath.Join(ok.dir, reports.ShardDirName(0)), filepath.Join(killed.dir, reports.ShardDirName(2)), "--out", t.TempDir())
+	if code != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "different runs") {
+		t.Errorf("merging two runs: exit %d, stderr %q; want 2 and one line", code, stderr)
+	}
+
 	// No secret in any output: logs, reports, merged files.
 	secret := refserver.DefaultMain.SecretKey
 	for _, r := range []*shardRun{ok, killed} {
