@@ -21,6 +21,8 @@ func JSONSchema(schema string) ([]byte, error) {
 		return schemaFS.ReadFile("schema/conformance-v1.json")
 	case LoadSchema:
 		return schemaFS.ReadFile("schema/load-v1.json")
+	case ClientsSchema:
+		return clientsSchemaJSON, nil
 	}
 	return nil, fmt.Errorf("no JSON Schema for %q", schema)
 }
@@ -41,7 +43,7 @@ func DetectSchema(data []byte) (string, error) {
 		return "", fmt.Errorf("%w: no \"schema\" field (expected %s or %s)", ErrUnknownSchema, ConformanceSchema, LoadSchema)
 	}
 	switch s := *head.Schema; s {
-	case ConformanceSchema, LoadSchema:
+	case ConformanceSchema, LoadSchema, ClientsSchema:
 		return s, nil
 	default:
 		hint := ""
