@@ -5,7 +5,7 @@ PKGS := ./...
 # Servers the real-server conformance runs use (see deploy/).
 REAL_SERVERS ?= minio versitygw moto
 
-.PHONY: all build run test unit kubectl lint realservers expectations compat bench fuzz clean
+.PHONY: all build run test unit kubectl lint realservers expectations compat clients bench fuzz clean
 
 all: build
 
@@ -20,6 +20,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	cd internal/clients/drivers/go && GOWORK=off $(GO) vet ./...
 
 # The deploy/k8s manifest tests run `kubectl kustomize`: install kubectl
 # (Debian's kubernetes-client) when it is missing.
@@ -48,6 +49,13 @@ expectations:
 # docs/compatibility.md from the checked expectations.
 compat: build
 	./$(BIN) report matrix testdata/expected/*.json --out docs/compatibility.md
+
+# docs/clients.md: the built-in client drivers (aws-sdk-go-v2, minio-go, boto3,
+# @aws-sdk/client-s3) against every response form of the fault proxy. The SDKs'
+# own findings do not fail it (--gate=false); internal/clients' tests check
+# the matrix against the recorded one.
+clients: build
+	./$(BIN) clients --out build/clients --doc docs/clients.md --gate=false
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

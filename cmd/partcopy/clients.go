@@ -185,7 +185,7 @@ func runClients(c *cobra.Command, o *clientsOptions) error {
 	}
 	if !embedded {
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := probe(pctx, cfg.Target)
+		err := probe(pctx, cfg.Target, o.ep.source)
 		cancel()
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -168,13 +169,13 @@ func runClient(ctx context.Context, c Client, ct Contract, timeout time.Duration
 	case errors.As(err, &ee):
 		rep.ExitCode = ee.ExitCode()
 	}
-	errText := strings.TrimSpace(red.String(stderr.String()))
+	errText := strings.TrimSpace(redactOutput(red, stderr.String()))
 	if rep.Success {
-		rep.ETag = red.String(firstLine(stdout.String()))
+		rep.ETag = redactOutput(red, firstLine(stdout.String()))
 	} else {
 		rep.Error = lastLines(errText, 8)
 		if rep.Error == "" {
-			rep.Error = strings.TrimSpace(red.String(lastLines(stdout.String(), 4)))
+			rep.Error = strings.TrimSpace(redactOutput(red, lastLines(stdout.String(), 4)))
 		}
 		if rep.Error == "" && err != nil {
 			rep.Error = red.String(err.Error())
@@ -185,6 +186,17 @@ func runClient(ctx context.Context, c Client, ct Contract, timeout time.Duration
 	}
 	out.reported, out.stderr = rep, errText
 	return out
+}
+
+// hex64 matches what SigV4 debug output prints besides the Authorization
+// header: signatures and signing keys (64 hex digits). Payload hashes look
+// the same and go too; ETags (32 hex digits) stay.
+var hex64 = regexp.MustCompile(`\b[0-9a-fA-F]{64}\b`)
+
+// redactOutput removes secrets from a client's output: the report
+// redactor's patterns and secrets, then every 64-hex-digit token.
+func redactOutput(red *reports.Redactor, s string) string {
+	return hex64.ReplaceAllString(red.String(s), reports.Redacted)
 }
 
 func firstLine(s string) string {
