@@ -402,37 +402,25 @@ func sameRun(ref, s *LoadShard) error {
 	if b.StartedAt == nil {
 		return fmt.Errorf("merge: %s has no startedAt: written by a partcopy that cannot be merged", s.Dir)
 	}
-	diff := func(what string, x, y any) error {
-		return fmt.Errorf("merge: %s has %s %v, %s has %v: refusing to merge shards with different settings", s.Dir, what, y, ref.Dir, x)
-	}
-	switch {
-	case b.Shard.Count != a.Shard.Count:
-		return diff("shard count", a.Shard.Count, b.Shard.Count)
-	case b.Endpoint != a.Endpoint:
-		return diff("endpoint", a.Endpoint, b.Endpoint)
-	case b.Mode != a.Mode:
-		return diff("mode", a.Mode, b.Mode)
-	case b.Shard.TotalRate != a.Shard.TotalRate:
-		return diff("total rate", a.Shard.TotalRate, b.Shard.TotalRate)
-	case b.Shard.TotalConcurrency != a.Shard.TotalConcurrency:
-		return diff("total concurrency", a.Shard.TotalConcurrency, b.Shard.TotalConcurrency)
-	case b.SourceSize != a.SourceSize:
-		return diff("source size", a.SourceSize, b.SourceSize)
-	case b.PartSize != a.PartSize:
-		return diff("part size", a.PartSize, b.PartSize)
-	case b.SSEC != a.SSEC:
-		return diff("SSE-C", a.SSEC, b.SSEC)
-	case !sameTime(a.Shard.StartAt, b.Shard.StartAt):
-		return diff("start-at", fmtTime(a.Shard.StartAt), fmtTime(b.Shard.StartAt))
+	for _, f := range []struct {
+		what string
+		x, y any
+	}{
+		{"shard count", a.Shard.Count, b.Shard.Count},
+		{"endpoint", a.Endpoint, b.Endpoint},
+		{"mode", a.Mode, b.Mode},
+		{"total rate", a.Shard.TotalRate, b.Shard.TotalRate},
+		{"total concurrency", a.Shard.TotalConcurrency, b.Shard.TotalConcurrency},
+		{"source size", a.SourceSize, b.SourceSize},
+		{"part size", a.PartSize, b.PartSize},
+		{"SSE-C", a.SSEC, b.SSEC},
+		{"start-at", fmtTime(a.Shard.StartAt), fmtTime(b.Shard.StartAt)},
+	} {
+		if f.x != f.y {
+			return fmt.Errorf("merge: %s has %s %v, %s has %v: refusing to merge shards with different settings", s.Dir, f.what, f.y, ref.Dir, f.x)
+		}
 	}
 	return nil
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
 }
 
 func fmtTime(t *time.Time) string {

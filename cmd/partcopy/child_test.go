@@ -43,7 +43,14 @@ func (l *lockedBuffer) String() string {
 // (no ambient AWS settings).
 func startChild(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(partcopyBinary(t), args...)}
+	return startProcess(t, partcopyBinary(t), env, args...)
+}
+
+// startProcess starts the program name (partcopy, or a wrapper that runs
+// it) like startChild.
+func startProcess(t *testing.T, name string, env []string, args ...string) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(name, args...)}
 	c.cmd.Env = append(cleanEnv(t), env...)
 	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
 	if err := c.cmd.Start(); err != nil {

@@ -213,19 +213,7 @@ func startShard(t *testing.T, ns string, i int, args []string, env []string) *ch
 		cmdArgs = append([]string{"netns", "exec", ns, bin}, args...)
 		bin = "ip"
 	}
-	c := &child{cmd: exec.Command(bin, cmdArgs...)}
-	c.cmd.Env = append(cleanEnv(t), append(env, envJobIndex+"="+strconv.Itoa(i))...)
-	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c.cmd.ProcessState == nil {
-			_ = c.cmd.Process.Kill()
-			_ = c.cmd.Wait()
-		}
-	})
-	return c
+	return startProcess(t, bin, append(env, envJobIndex+"="+strconv.Itoa(i)), cmdArgs...)
 }
 
 // shardRun is one run of the N shards and what they wrote.
