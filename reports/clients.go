@@ -154,6 +154,8 @@ type ClientsSummary struct {
 type Clients struct {
 	Schema          string    `json:"schema"`
 	PartcopyVersion string    `json:"partcopyVersion"`
+	// Provenance says which build ran how; nil when not recorded.
+	Provenance *Provenance `json:"provenance,omitempty"`
 	Started         time.Time `json:"started"`
 	DurationSeconds float64   `json:"durationSeconds"`
 	// Endpoint is the target behind the proxy ("embedded" for the
@@ -224,6 +226,7 @@ func (c Clients) redacted() Clients {
 	r := NewRedactor(c.secrets...)
 	out := c
 	out.PartcopyVersion = r.String(c.PartcopyVersion)
+	out.Provenance = c.Provenance.redacted(r)
 	out.Endpoint = sanitizeEndpoint(r, c.Endpoint)
 	out.Forms = make([]ClientForm, len(c.Forms))
 	for i, f := range c.Forms {

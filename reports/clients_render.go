@@ -95,6 +95,9 @@ func WriteClientsMarkdown(w io.Writer, c Clients) error {
 	if c.Partial {
 		fmt.Fprintf(&b, "| partial | yes: some cells could not be judged |\n")
 	}
+	for _, row := range c.Provenance.Rows() {
+		fmt.Fprintf(&b, "| %s | %s |\n", mdCell(row[0]), mdCell(row[1]))
+	}
 	b.WriteString("\nVerdicts: **ok** (good copy, success with its ETag), **detected** (failed copy, error), " +
 		"**SILENT** (success reported for a failed copy, or with an ETag that is not the copy's), " +
 		"**FALSE FAILURE** (error for a good copy), **late** (failed copy only noticed at CompleteMultipartUpload), " +
@@ -154,12 +157,13 @@ func WriteClientsMarkdown(w io.Writer, c Clients) error {
 }
 
 var clientsHTML = template.Must(template.New("clients").Funcs(template.FuncMap{
-	"matrix":   clientsMatrix,
-	"summary":  clientsSummaryText,
-	"cell":     clientCellText,
-	"reported": func(r ClientResult) string { return truncate(reportedText(r), 600) },
-	"answer":   answerText,
-	"join":     strings.Join,
+	"matrix":     clientsMatrix,
+	"summary":    clientsSummaryText,
+	"cell":       clientCellText,
+	"reported":   func(r ClientResult) string { return truncate(reportedText(r), 600) },
+	"answer":     answerText,
+	"join":       strings.Join,
+	"provenance": func(p *Provenance) [][2]string { return p.Rows() },
 	"vclass": func(s string) string {
 		switch {
 		case strings.HasPrefix(s, "ok"):
@@ -187,6 +191,8 @@ var clientsHTML = template.Must(template.New("clients").Funcs(template.FuncMap{
 <tr><th>result</th><td>{{summary .}}</td></tr>
 <tr><th>gate</th><td>{{if .Gate}}<span class="badge fail">tripped</span> {{join .Gate "; "}}{{else}}<span class="badge pass">passed</span>{{end}}</td></tr>
 {{if .Partial}}<tr><th>partial</th><td>some cells could not be judged</td></tr>{{end}}
+{{range provenance .Provenance}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
+{{end}}
 </table>
 <h2>Matrix</h2>
 <table><tr><th>client</th>{{range .Forms}}<th>{{.Name}}</th>{{end}}</tr>

@@ -15,6 +15,7 @@ func fixtureClients() Clients {
 	c := Clients{
 		PartcopyVersion: "test", Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DurationSeconds: 1.5,
 		Endpoint: "http://user:pw@127.0.0.1:9000", Seed: 7,
+		Provenance: &Provenance{PartcopyVersion: "test", GoVersion: "go1.26.8", CommandLine: []string{"partcopy", "clients", "--secret-key", clientsSecret}},
 		Forms: []ClientForm{
 			{Name: "control", Title: "a normal 200", Clause: "D01", Expect: "success"},
 			{Name: "empty200", Title: "200 with an empty body", Rules: []string{"copy:empty200"}, Clause: "D02", Expect: "error"},
@@ -112,7 +113,7 @@ func TestWriteClientsRedacts(t *testing.T) {
 		if f == FileClientsJSON {
 			continue
 		}
-		for _, want := range []string{"SILENT", "FALSE FAILURE ×3", "late", "unsupported", "boto3 not installed", "sdk v1"} {
+		for _, want := range []string{"SILENT", "FALSE FAILURE ×3", "late", "unsupported", "boto3 not installed", "sdk v1", "go1.26.8"} {
 			if !strings.Contains(s, want) {
 				t.Errorf("%s does not show %q", f, want)
 			}

@@ -228,6 +228,7 @@ func runClients(c *cobra.Command, o *clientsOptions) error {
 	cfg.Logf = logf
 
 	rep, runErr := clients.Run(ctx, cfg)
+	rep.Provenance = collectProvenance(o.ep.usedAWSProfile(embedded), cfg.Target.Credentials.Secrets()...)
 	if werr := reports.WriteClients(o.out, rep); werr != nil {
 		return usageError("writing the reports: %v", werr)
 	}
