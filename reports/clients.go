@@ -152,12 +152,12 @@ type ClientsSummary struct {
 
 // Clients is a client certification report (schema partcopy/clients/v1).
 type Clients struct {
-	Schema          string    `json:"schema"`
-	PartcopyVersion string    `json:"partcopyVersion"`
+	Schema          string `json:"schema"`
+	PartcopyVersion string `json:"partcopyVersion"`
 	// Provenance says which build ran how; nil when not recorded.
-	Provenance *Provenance `json:"provenance,omitempty"`
-	Started         time.Time `json:"started"`
-	DurationSeconds float64   `json:"durationSeconds"`
+	Provenance      *Provenance `json:"provenance,omitempty"`
+	Started         time.Time   `json:"started"`
+	DurationSeconds float64     `json:"durationSeconds"`
 	// Endpoint is the target behind the proxy ("embedded" for the
 	// reference endpoint).
 	Endpoint string `json:"endpoint"`
