@@ -45,6 +45,7 @@ type conformOptions struct {
 	recordAll      bool
 	configFile     string
 	list           bool
+	progress       string
 }
 
 func init() {
@@ -115,7 +116,8 @@ connection error; 130 interrupted (partial reports are still written).`,
 		fs.StringVar(&o.implementation, "implementation", "", `name and version of the implementation under test, "name" or "name@version"`)
 		fs.StringVar(&o.minPartSize, "min-part-size", "5MiB", "the endpoint's minimum size of a non-last part (S05), e.g. 5MiB, 100KB")
 		fs.DurationVar(&o.timeout, "timeout", 2*time.Hour, "bound on the whole run")
-		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print every spec as it runs")
+		fs.BoolVarP(&o.verbose, "verbose", "v", false, "Ginkgo's own output: every spec as it runs, full failure dumps")
+		fs.StringVar(&o.progress, "progress", progressSpec, "progress on a non-terminal stderr: spec (a line per spec) or clause (a line per clause)")
 		fs.BoolVar(&o.recordAll, "record-all", false, "keep every spec's HTTP exchanges in the report, not only failed specs'")
 		fs.StringVar(&o.configFile, "config", "", "YAML file of options (keys are flag names); explicit flags override it")
 		fs.BoolVar(&o.list, "list", false, "print every spec with its clause, profiles and needed capabilities (and which this configuration lacks); send no request")
@@ -213,6 +215,9 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if err := checkProgressMode(o.progress); err != nil {
+		return err
+	}
 	run, err := setupConform(ctx, o)
 	if err != nil {
 		return err
@@ -242,7 +247,9 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 	reporterCfg.Succinct = !o.verbose
 	reporterCfg.Verbose = o.verbose
 	reporterCfg.NoColor = !isTerminal(os.Stdout)
+	stopProgress := startProgress(os.Stderr, o.progress, o.verbose, suiteCfg, reporterCfg, "partcopy UploadPartCopy conformance")
 	ginkgo.RunSpecs(&specFailer{}, "partcopy UploadPartCopy conformance", suiteCfg, reporterCfg)
+	stopProgress()
 
 	c := ginkgoreport.FromGinkgo(report, reports.Meta{
 		Endpoint: cfg.Client.Endpoint, Profile: cfg.Profile,
@@ -254,6 +261,7 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 		return usageError("writing reports to %s: %v", o.out, err)
 	}
 	printConformSummary(stdout, c, o.out)
+	printFailedSpecs(stdout, c, o.out)
 
 	if interruptedRun(report) {
 		return interrupted("interrupted: partial reports written to %s", o.out)
