@@ -37,7 +37,14 @@ func TestProvenanceInEveryWriter(t *testing.T) {
 	if err := WriteLoadAll(dir, l); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{FileConformanceJSON, FileJUnit, FileConformanceMD, FileConformanceHTML, FileLoadJSON, FileLoadMD, FileLoadHTML} {
+	cl := fixtureClients()
+	cl.Provenance = l.Provenance
+	cdir := filepath.Join(dir, "clients")
+	if err := WriteClients(cdir, cl); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{FileConformanceJSON, FileJUnit, FileConformanceMD, FileConformanceHTML, FileLoadJSON, FileLoadMD, FileLoadHTML,
+		"clients/clients.json", "clients/clients.md", "clients/clients.html"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
@@ -51,11 +58,11 @@ func TestProvenanceInEveryWriter(t *testing.T) {
 		if strings.Contains(s, secretKey) {
 			t.Errorf("%s shows the secret key", f)
 		}
-		if f != FileConformanceJSON && f != FileLoadJSON && !strings.Contains(s, "dirty") {
+		if !strings.HasSuffix(f, ".json") && !strings.Contains(s, "dirty") {
 			t.Errorf("%s does not say the tree was modified", f)
 		}
 	}
-	for _, f := range []struct{ file, schema string }{{FileConformanceJSON, ConformanceSchema}, {FileLoadJSON, LoadSchema}} {
+	for _, f := range []struct{ file, schema string }{{FileConformanceJSON, ConformanceSchema}, {FileLoadJSON, LoadSchema}, {"clients/clients.json", ClientsSchema}} {
 		b, err := os.ReadFile(filepath.Join(dir, f.file))
 		if err != nil {
 			t.Fatal(err)

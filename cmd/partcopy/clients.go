@@ -38,6 +38,7 @@ type clientsOptions struct {
 	gate       bool
 	debug      bool
 	verbose    bool
+	configFile string
 }
 
 func init() {
@@ -102,7 +103,12 @@ that never reached the proxy; 130 interrupted (partial reports are written).`,
   # a form of your own: half the copies get a 503 first
   partcopy clients --form 'flaky=copy:status=503@0.5' --forms control`,
 			Args: cobra.NoArgs,
-			RunE: func(c *cobra.Command, _ []string) error { return runClients(c, o) },
+			RunE: func(c *cobra.Command, _ []string) error {
+				if err := applyConfigFile(c, o.configFile); err != nil {
+					return err
+				}
+				return runClients(c, o)
+			},
 		}
 		fs := cmd.Flags()
 		o.ep.add(fs)
@@ -123,6 +129,7 @@ that never reached the proxy; 130 interrupted (partial reports are written).`,
 		fs.BoolVar(&o.gate, "gate", true, "exit 1 when a tested cell is SILENT or FALSE FAILURE")
 		fs.BoolVar(&o.debug, "debug", false, "drivers log their wire exchanges (PARTCOPY_DEBUG=1), shown on stderr redacted")
 		fs.BoolVarP(&o.verbose, "verbose", "v", false, "one line per cell on stderr")
+		fs.StringVar(&o.configFile, "config", "", "YAML file of options (keys are flag names); explicit flags override it")
 		return cmd
 	})
 }
@@ -160,7 +167,7 @@ func runClients(c *cobra.Command, o *clientsOptions) error {
 		logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	}
 	cfg := clients.Config{Forms: forms, Seed: o.seed, Parallel: o.parallel, Timeout: o.timeout,
-		Bucket: o.bucket, Debug: o.debug, PartcopyVersion: version}
+		Bucket: o.bucket, Debug: o.debug, PartcopyVersion: partcopyVersion()}
 
 	res, embedded, err := o.ep.resolve(ctx)
 	if err != nil {
