@@ -19,6 +19,10 @@ starts the fault proxy in front of it, and runs the client's command once
   PARTCOPY_PART_NUMBER    the part number to copy into (1)
   PARTCOPY_COPY_SOURCE    the x-amz-copy-source value: /bucket/key, URL-encoded
 
+The proxy forwards every request unchanged, Host header included, so the
+target must accept path-style requests signed for the proxy's address
+(S3-compatible servers such as MinIO, Ceph RGW and versitygw do).
+
 Every other AWS_* and PARTCOPY_* variable of partcopy's own environment is
 removed (a profile, config file or retry setting of the caller must not
 change what is tested); AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE point

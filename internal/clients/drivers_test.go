@@ -2,11 +2,16 @@ package clients
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/partcopy/partcopy/reports"
 )
 
 // TestDriversUnsupported: without the runtimes every built-in row is still
@@ -52,5 +57,46 @@ func TestDriversUnsupported(t *testing.T) {
 	}
 	if _, err := BuiltinClients(context.Background(), DriverOptions{Retries: []string{"sometimes"}}); err == nil {
 		t.Error("an unknown retry setting was accepted")
+	}
+}
+
+// TestDriverDebugRedacted: with the drivers' wire logging on (--debug),
+// what partcopy logs of it carries no secret key, no Authorization value
+// and no SigV4 signature, and still shows that logging happened.
+func TestDriverDebugRedacted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the Go drivers; not in -short")
+	}
+	ctx := context.Background()
+	cls, err := BuiltinClients(ctx, DriverOptions{SDKs: []string{SDKGoV2, SDKMinio, SDKBoto3}, Retries: []string{RetriesOff}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := embedded(t)
+	forms, _ := SelectForms([]string{"control"})
+	var logs strings.Builder
+	var mu sync.Mutex
+	rep, err := Run(ctx, Config{Target: target, Forms: forms, Clients: cls, Debug: true, Logf: func(f string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(&logs, f+"\n", a...)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, r := range rep.Results {
+		if r.Verdict != reports.ClientOK && r.Verdict != reports.ClientUnsupported {
+			t.Errorf("%s / control: %s (%s)", r.Client, r.Verdict, r.Detail)
+		}
+	}
+	if !strings.Contains(out, "AWS4-HMAC-SHA256 "+reports.Redacted) {
+		t.Fatalf("no redacted Authorization in the debug log: the drivers did not log the wire?\n%s", out)
+	}
+	if strings.Contains(out, target.Credentials.SecretKey) {
+		t.Error("the secret key is in the debug log")
+	}
+	if m := regexp.MustCompile(`Signature=[0-9a-f]{16}|\b[0-9a-f]{64}\b`).FindString(out); m != "" {
+		t.Errorf("a signature is in the debug log: %s", m)
 	}
 }
