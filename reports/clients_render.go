@@ -82,7 +82,9 @@ func WriteClientsMarkdown(w io.Writer, c Clients) error {
 	fmt.Fprintf(&b, "# partcopy clients: does the client notice a failed copy?\n\n")
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	fmt.Fprintf(&b, "| endpoint | %s (behind the fault proxy) |\n", mdCell(c.Endpoint))
-	fmt.Fprintf(&b, "| partcopy | %s |\n", mdCell(c.PartcopyVersion))
+	if c.Provenance == nil { // else its rows name partcopy below
+		fmt.Fprintf(&b, "| partcopy | %s |\n", mdCell(c.PartcopyVersion))
+	}
 	fmt.Fprintf(&b, "| started | %s |\n", c.Started.UTC().Format("2006-01-02 15:04:05 UTC"))
 	fmt.Fprintf(&b, "| duration | %.1f s |\n", c.DurationSeconds)
 	fmt.Fprintf(&b, "| seed | %d |\n", c.Seed)
@@ -184,7 +186,7 @@ var clientsHTML = template.Must(template.New("clients").Funcs(template.FuncMap{
 <h1>partcopy clients: does the client notice a failed copy?</h1>
 <table class="meta">
 <tr><th>endpoint</th><td>{{.Endpoint}} (behind the fault proxy)</td></tr>
-<tr><th>partcopy</th><td>{{.PartcopyVersion}}</td></tr>
+{{if not .Provenance}}<tr><th>partcopy</th><td>{{.PartcopyVersion}}</td></tr>{{end}}
 <tr><th>started</th><td>{{.Started.UTC.Format "2006-01-02 15:04:05 UTC"}}</td></tr>
 <tr><th>duration</th><td>{{printf "%.1f" .DurationSeconds}} s</td></tr>
 <tr><th>seed</th><td>{{.Seed}}</td></tr>
