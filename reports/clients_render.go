@@ -172,6 +172,8 @@ var clientsHTML = template.Must(template.New("clients").Funcs(template.FuncMap{
 			return "pass"
 		case strings.HasPrefix(s, "SILENT"), strings.HasPrefix(s, "FALSE"):
 			return "fail"
+		case strings.HasPrefix(s, "detected"):
+			return "detected"
 		case strings.HasPrefix(s, "unsupported"):
 			return "unsupported"
 		case s == "":
@@ -181,7 +183,7 @@ var clientsHTML = template.Must(template.New("clients").Funcs(template.FuncMap{
 	},
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>partcopy clients</title><style>` + pageCSS + `
-.detected{background:#dafbe1;color:#116329}
+.detected{background:#dafbe1;color:#116329;opacity:.8}
 </style></head><body>
 <h1>partcopy clients: does the client notice a failed copy?</h1>
 <table class="meta">
