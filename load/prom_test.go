@@ -95,12 +95,26 @@ func TestPromMetricsMatchLoadJSON(t *testing.T) {
 	}
 	defer outs.Close()
 
-	during := make(chan map[string]*dto.MetricFamily, 1)
+	// Scrape during the run until one shows successful copies.
+	during := make(chan float64, 1)
+	runDone := make(chan struct{})
 	go func() {
-		time.Sleep(1500 * time.Millisecond)
-		during <- scrape(t, srv.Addr)
+		defer close(during)
+		for {
+			select {
+			case <-runDone:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			v, _ := value(scrape(t, srv.Addr), MetricCopies, map[string]string{"outcome": "succeeded", "run_id": "r1", "shard": "2"})
+			if v > 0 {
+				during <- v
+				return
+			}
+		}
 	}()
 	run, err := Attack(context.Background(), sc, Config{Duration: 2500 * time.Millisecond, Rate: 200, Sinks: append(outs.Sinks(), sink)})
+	close(runDone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,10 +125,9 @@ func TestPromMetricsMatchLoadJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mid := <-during
+	midOK := <-during
 	after := scrape(t, srv.Addr)
 
-	midOK, _ := value(mid, MetricCopies, map[string]string{"outcome": "succeeded", "run_id": "r1", "shard": "2"})
 	if midOK <= 0 || midOK >= float64(l.Ops.Succeeded) {
 		t.Errorf("mid-run scrape: %v successful copies, want between 0 and the final %d", midOK, l.Ops.Succeeded)
 	}
