@@ -77,6 +77,10 @@ type Config struct {
 	// Attack wait for it, so that the run can be lined up with something
 	// else (a fault schedule, another generator).
 	Start time.Time
+	// Stop, when closed, ends the dispatch early, as the end of Duration
+	// would (the copies in flight drain); Run.Stopped then says so. The
+	// threshold abort (--abort-on-fail) uses it.
+	Stop <-chan struct{}
 }
 
 // Mode returns reports.ModeOpen or reports.ModeClosed.
@@ -139,6 +143,22 @@ type Run struct {
 	Interrupted bool
 	// WorkersStarted is how many workers the run used.
 	WorkersStarted int
+	// Stopped is true when Config.Stop ended the dispatch early.
+	Stopped bool
+	// CapWaits counts copies that were due while every one of MaxInFlight
+	// workers was busy (open loop): the in-flight cap delayed them.
+	CapWaits int64
+	// NotSent counts copies due before the end of the duration that were
+	// never sent: every worker was still busy when the duration ran out.
+	NotSent int64
+	// SchedLatency is the Go scheduler's runnable-to-running latency
+	// during the run (99th percentile), the sign of a CPU-starved
+	// generator; GOMAXPROCS is the generator's.
+	SchedLatencyP99 time.Duration
+	GOMAXPROCS      int
+	// RunQueueWait is how long the process's threads together waited for a
+	// CPU on the kernel's run queues during the run (Linux; 0 elsewhere).
+	RunQueueWait time.Duration
 	Snapshot
 	// SinkErr is the first error a sink returned.
 	SinkErr error
@@ -180,8 +200,14 @@ func Attack(ctx context.Context, sc Scenario, cfg Config) (*Run, error) {
 		start = cfg.Start
 	}
 	m := NewMetrics(start, nrec, cfg.Sinks...)
+	m.interval = cfg.Interval
 	end := start.Add(cfg.Duration)
-	a := &attacker{cfg: cfg, sc: sc, m: m, ctx: ctx, reqCtx: reqCtx}
+	a := &attacker{cfg: cfg, sc: sc, m: m, ctx: ctx, reqCtx: reqCtx, stop: cfg.Stop}
+	if a.stop == nil {
+		a.stop = make(chan struct{}) // never closed
+	}
+	sched0 := readSchedLatencies()
+	rq0, rqOK := runQueueWait()
 
 	collectorDone := make(chan struct{})
 	stopCollector := make(chan struct{})
@@ -221,8 +247,14 @@ func Attack(ctx context.Context, sc Scenario, cfg Config) (*Run, error) {
 	<-collectorDone
 	stop := time.Now()
 	m.Flush(stop, true)
+	var rqWait time.Duration
+	if rq1, ok := runQueueWait(); ok && rqOK {
+		rqWait = rq1 - rq0
+	}
 	run := &Run{Config: cfg, Start: start, End: stop, Interrupted: ctx.Err() != nil,
-		WorkersStarted: a.workers, Snapshot: m.Snapshot(), SinkErr: m.SinkErr()}
+		WorkersStarted: a.workers, Stopped: a.stoppedEarly.Load(), CapWaits: a.capWaits, NotSent: int64(a.notSent),
+		SchedLatencyP99: schedLatencyP99(sched0, readSchedLatencies()), GOMAXPROCS: runtime.GOMAXPROCS(0), RunQueueWait: rqWait,
+		Snapshot: m.Snapshot(), SinkErr: m.SinkErr()}
 	if run.SinkErr != nil {
 		return run, fmt.Errorf("writing results: %w", run.SinkErr)
 	}
@@ -230,12 +262,27 @@ func Attack(ctx context.Context, sc Scenario, cfg Config) (*Run, error) {
 }
 
 type attacker struct {
-	cfg         Config
-	sc          Scenario
-	m           *Metrics
-	ctx, reqCtx context.Context
-	wg          sync.WaitGroup
-	workers     int
+	cfg          Config
+	sc           Scenario
+	m            *Metrics
+	ctx, reqCtx  context.Context
+	stop         <-chan struct{}
+	stoppedEarly atomic.Bool
+	wg           sync.WaitGroup
+	workers      int
+	capWaits     int64
+	notSent      uint64
+}
+
+// stopped reports whether Config.Stop was closed (and notes it).
+func (a *attacker) stopped() bool {
+	select {
+	case <-a.stop:
+		a.stoppedEarly.Store(true)
+		return true
+	default:
+		return false
+	}
 }
 
 // closed runs cfg.Concurrency workers back to back until end, and returns
@@ -249,6 +296,8 @@ func (a *attacker) closed(end time.Time) {
 		select {
 		case <-t.C:
 		case <-a.ctx.Done():
+		case <-a.stop:
+			a.stoppedEarly.Store(true)
 		}
 	}()
 	a.workers = a.cfg.Concurrency
@@ -258,7 +307,7 @@ func (a *attacker) closed(end time.Time) {
 		go func(w int) {
 			defer a.wg.Done()
 			rec := a.m.recorderFor(w)
-			for a.ctx.Err() == nil {
+			for a.ctx.Err() == nil && !a.stopped() {
 				now := time.Now()
 				if !now.Before(end) {
 					return
@@ -287,17 +336,40 @@ func (a *attacker) open(start, end time.Time) {
 	defer close(hits)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	// The end of the duration ends the dispatch even while it waits for a
+	// free worker (a stalled or silent endpoint): the copies due until then
+	// and never sent are counted, not sent late.
+	endTimer := time.NewTimer(time.Until(end))
+	defer endTimer.Stop()
+	// Spinning needs a second P for the network poller and the workers; and
+	// it is only cheap while copies are far apart.
+	canSpin := runtime.GOMAXPROCS(0) >= 2
 	for i := uint64(0); ; i++ {
 		due := start.Add(a.cfg.Pacer.Due(i))
 		if !due.Before(end) {
 			due = end // wait out the rest of the duration, then stop
 		}
+		spin := canSpin && a.cfg.Pacer.Due(i+1)-a.cfg.Pacer.Due(i) >= minSpinGap
 		if d := time.Until(due); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-timer.C:
-			case <-a.ctx.Done():
-				return
+			if spin {
+				d -= spinWindow
+			}
+			if d > 0 {
+				timer.Reset(d)
+				select {
+				case <-timer.C:
+				case <-a.ctx.Done():
+					return
+				case <-a.stop:
+					a.stoppedEarly.Store(true)
+					return
+				}
+			}
+			// Go's timers wake up to 1 ms late (the runtime's epoll wait has
+			// millisecond resolution), and that slack would be in every
+			// corrected latency: wait out the last part yielding instead.
+			for spin && time.Now().Before(due) {
+				runtime.Gosched()
 			}
 		}
 		if !due.Before(end) {
@@ -316,12 +388,58 @@ func (a *attacker) open(start, end time.Time) {
 			go a.openWorker(w, h, hits)
 			continue
 		}
+		a.capWaits++
 		select {
 		case hits <- h:
 		case <-a.ctx.Done():
 			return
+		case <-a.stop:
+			a.stoppedEarly.Store(true)
+			return
+		case <-endTimer.C:
+			a.notSent = countDue(a.cfg.Pacer, i, end.Sub(start))
+			return
 		}
 	}
+}
+
+// The open loop sleeps until spinWindow before a copy is due and yields
+// for the rest, when copies are at least minSpinGap apart (at most 250
+// copies/s: under a quarter of one CPU, about 5% at 100/s). Closer copies
+// are dispatched in batches as the timer wakes, up to 1 ms late, and that
+// lag is measured and reported (Generator: timer slack).
+const (
+	spinWindow = time.Millisecond
+	minSpinGap = 4 * time.Millisecond
+)
+
+// countDue is how many hits from hit "from" on are due before d: the
+// copies a run of length d did not send when its dispatch stopped at
+// "from". Due is non-decreasing, so it searches.
+func countDue(p Pacer, from uint64, d time.Duration) uint64 {
+	if p.Due(from) >= d {
+		return 0
+	}
+	// Exponential search for a hit due at or after d, then bisection.
+	lo, step := from, uint64(1)
+	hi := from + step
+	for p.Due(hi) < d {
+		lo = hi
+		if step > 1<<40 {
+			return hi - from // absurdly many; do not loop forever
+		}
+		step *= 2
+		hi = from + step
+	}
+	for hi-lo > 1 { // Due(lo) < d <= Due(hi)
+		mid := lo + (hi-lo)/2
+		if p.Due(mid) < d {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi - from
 }
 
 func (a *attacker) openWorker(w int, first dueHit, hits <-chan dueHit) {
@@ -342,15 +460,16 @@ func (a *attacker) do(rec *recorder, h Hit, intended, start time.Time) {
 	a.m.inFlight.Add(1)
 	a.sc.Op(a.reqCtx, h, &r)
 	a.m.inFlight.Add(-1)
+	late := start.Sub(intended) > a.cfg.LateAfter
 	switch {
 	case a.ctx.Err() != nil:
 		// Interrupted by the user: not the endpoint's doing, not counted.
 	case a.reqCtx.Err() != nil:
-		rec.recordUnfinished()
+		rec.recordUnfinished(&r, late)
 	default:
 		if r.Done.IsZero() {
 			r.Done = time.Now()
 		}
-		rec.Record(&r, start.Sub(intended) > a.cfg.LateAfter)
+		rec.Record(&r, late)
 	}
 }

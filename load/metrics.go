@@ -87,15 +87,29 @@ const FailureUnfinished = "unfinished"
 // mutex is uncontended except once per interval, when the collector swaps
 // the counts out.
 type recorder struct {
-	mu                 sync.Mutex
-	total, ttfb, uncor *hdrhistogram.Histogram
-	cnt                Counts
-	failures           map[string]int64
-	_                  [64]byte // keep neighbouring recorders off one cache line
+	mu sync.Mutex
+	// total, ttfb and uncor hold successful copies only: a copy that fails
+	// fast must not make the endpoint's latency look better. failed holds
+	// the failed copies' latency (intended start to failure); lag every
+	// copy's generator lag (actual send minus intended start).
+	total, ttfb, uncor, failed, lag *hdrhistogram.Histogram
+	cnt                             Counts
+	failures                        map[string]int64
+	_                               [64]byte // keep neighbouring recorders off one cache line
 }
 
 func newRecorder() *recorder {
-	return &recorder{total: NewHistogram(), ttfb: NewHistogram(), uncor: NewHistogram(), failures: map[string]int64{}}
+	return &recorder{total: NewHistogram(), ttfb: NewHistogram(), uncor: NewHistogram(),
+		failed: NewHistogram(), lag: NewHistogram(), failures: map[string]int64{}}
+}
+
+// sentAt is when r's request went out: Sent, or Start when the scenario
+// did not say.
+func (r *Result) sentAt() time.Time {
+	if r.Sent.IsZero() {
+		return r.Start
+	}
+	return r.Sent
 }
 
 // Record adds r. late says whether it started late.
@@ -103,35 +117,38 @@ func (rc *recorder) Record(r *Result, late bool) {
 	// Latency from the intended start (D02: the final body byte decides, so
 	// the end is Done, not the first byte).
 	total := r.Done.Sub(r.Intended)
-	sent := r.Sent
-	if sent.IsZero() {
-		sent = r.Start
-	}
-	uncor := r.Done.Sub(sent)
+	sent := r.sentAt()
 	rc.mu.Lock()
-	record(rc.total, total)
-	record(rc.uncor, uncor)
-	if !r.FirstByte.IsZero() {
-		record(rc.ttfb, r.FirstByte.Sub(r.Intended))
-	}
+	record(rc.lag, sent.Sub(r.Intended))
 	rc.cnt.Ops++
 	if late {
 		rc.cnt.LateStarts++
 	}
 	if r.OK {
+		record(rc.total, total)
+		record(rc.uncor, r.Done.Sub(sent))
+		if !r.FirstByte.IsZero() {
+			record(rc.ttfb, r.FirstByte.Sub(r.Intended))
+		}
 		rc.cnt.Succeeded++
 		rc.cnt.Bytes += r.Bytes
 	} else {
+		record(rc.failed, total)
 		rc.cnt.Failed++
 		rc.failures[r.FailureKey]++
 	}
 	rc.mu.Unlock()
 }
 
-// recordUnfinished counts an operation cut off at the end of the drain.
-func (rc *recorder) recordUnfinished() {
+// recordUnfinished counts an operation cut off at the end of the drain: a
+// failure without a latency (it has none), but with its generator lag.
+func (rc *recorder) recordUnfinished(r *Result, late bool) {
 	rc.mu.Lock()
+	record(rc.lag, r.sentAt().Sub(r.Intended))
 	rc.cnt.Ops++
+	if late {
+		rc.cnt.LateStarts++
+	}
 	rc.cnt.Failed++
 	rc.failures[FailureUnfinished]++
 	rc.mu.Unlock()
@@ -147,9 +164,11 @@ type Interval struct {
 	Counts Counts
 	// Failures of the interval by key; valid only during the call.
 	Failures map[string]int64
-	// Total, TTFB and Uncorrected are the interval's latency histograms
-	// (nanoseconds), tagged "total", "ttfb", "uncorrected".
-	Total, TTFB, Uncorrected *hdrhistogram.Histogram
+	// Total, TTFB and Uncorrected are the interval's latency histograms of
+	// successful copies (nanoseconds), tagged "total", "ttfb",
+	// "uncorrected"; Failed the failed copies' latency ("failed"), Lag the
+	// generator lag of every copy ("lag").
+	Total, TTFB, Uncorrected, Failed, Lag *hdrhistogram.Histogram
 	// InFlight is the number of operations in flight at the end.
 	InFlight int64
 	// SoFar counts every operation up to End; P99SoFar is the corrected
@@ -186,6 +205,9 @@ type Metrics struct {
 	total     *hdrhistogram.Histogram
 	ttfb      *hdrhistogram.Histogram
 	uncor     *hdrhistogram.Histogram
+	failed    *hdrhistogram.Histogram
+	lag       *hdrhistogram.Histogram
+	interval  time.Duration // nominal interval length, 0 if unknown
 	counts    Counts
 	failures  map[string]int64
 	series    []reports.Interval
@@ -201,8 +223,10 @@ func NewMetrics(start time.Time, n int, sinks ...IntervalSink) *Metrics {
 		start: start, last: start, sinks: sinks,
 		ivFail: map[string]int64{}, failures: map[string]int64{},
 		total: NewHistogram(), ttfb: NewHistogram(), uncor: NewHistogram(),
+		failed: NewHistogram(), lag: NewHistogram(),
 	}
 	m.iv.Total, m.iv.TTFB, m.iv.Uncorrected = NewHistogram(), NewHistogram(), NewHistogram()
+	m.iv.Failed, m.iv.Lag = NewHistogram(), NewHistogram()
 	for i := 0; i < n; i++ {
 		m.shards = append(m.shards, newRecorder())
 	}
@@ -225,9 +249,13 @@ func (m *Metrics) Flush(now time.Time, final bool) {
 		iv.Total.Merge(rc.total)
 		iv.TTFB.Merge(rc.ttfb)
 		iv.Uncorrected.Merge(rc.uncor)
+		iv.Failed.Merge(rc.failed)
+		iv.Lag.Merge(rc.lag)
 		rc.total.Reset()
 		rc.ttfb.Reset()
 		rc.uncor.Reset()
+		rc.failed.Reset()
+		rc.lag.Reset()
 		iv.Counts.add(rc.cnt)
 		rc.cnt = Counts{}
 		for k, v := range rc.failures {
@@ -243,13 +271,17 @@ func (m *Metrics) Flush(now time.Time, final bool) {
 	iv.Total.SetTag("total")
 	iv.TTFB.SetTag("ttfb")
 	iv.Uncorrected.SetTag("uncorrected")
-	for _, h := range []*hdrhistogram.Histogram{iv.Total, iv.TTFB, iv.Uncorrected} {
+	iv.Failed.SetTag("failed")
+	iv.Lag.SetTag("lag")
+	for _, h := range []*hdrhistogram.Histogram{iv.Total, iv.TTFB, iv.Uncorrected, iv.Failed, iv.Lag} {
 		h.SetStartTimeMs(iv.Start.UnixMilli())
 		h.SetEndTimeMs(iv.End.UnixMilli())
 	}
 	m.total.Merge(iv.Total)
 	m.ttfb.Merge(iv.TTFB)
 	m.uncor.Merge(iv.Uncorrected)
+	m.failed.Merge(iv.Failed)
+	m.lag.Merge(iv.Lag)
 	m.counts.add(iv.Counts)
 	for k, v := range m.ivFail {
 		m.failures[k] += v
@@ -265,6 +297,8 @@ func (m *Metrics) Flush(now time.Time, final bool) {
 	iv.Total.Reset()
 	iv.TTFB.Reset()
 	iv.Uncorrected.Reset()
+	iv.Failed.Reset()
+	iv.Lag.Reset()
 	for k := range m.ivFail {
 		delete(m.ivFail, k)
 	}
@@ -286,8 +320,15 @@ func (m *Metrics) addSeries(iv *Interval) {
 	}
 	if iv.Total.TotalCount() > 0 {
 		e.P50Ms = nsToMs(iv.Total.ValueAtQuantile(50))
+		e.P90Ms = nsToMs(iv.Total.ValueAtQuantile(90))
 		e.P99Ms = nsToMs(iv.Total.ValueAtQuantile(99))
 	}
+	if iv.Lag.TotalCount() > 0 {
+		e.LagP99Ms = nsToMs(iv.Lag.ValueAtQuantile(99))
+	}
+	// The last interval of a run usually ends between two ticks: say so,
+	// so that a plot does not read its rates as a drop.
+	e.Partial = iv.Final && m.interval > 0 && d < m.interval*9/10
 	m.series = append(m.series, e)
 	if len(m.series) >= maxSeries {
 		m.series = coalesce(m.series)
@@ -311,7 +352,10 @@ func coalesce(s []reports.Interval) []reports.Interval {
 			a.OpsPerSecond = (opsA + opsB) / a.DurationSeconds
 			a.BytesPerSecond = (bytesA + bytesB) / a.DurationSeconds
 			a.P50Ms = max(a.P50Ms, b.P50Ms)
+			a.P90Ms = max(a.P90Ms, b.P90Ms)
 			a.P99Ms = max(a.P99Ms, b.P99Ms)
+			a.LagP99Ms = max(a.LagP99Ms, b.LagP99Ms)
+			a.Partial = a.Partial || b.Partial
 		}
 		out = append(out, a)
 	}
@@ -322,12 +366,13 @@ func nsToMs(v int64) float64 { return float64(v) / 1e6 }
 
 // Snapshot is the cumulative state of a run after its final flush.
 type Snapshot struct {
-	// Total, TTFB and Uncorrected are the run's latency histograms
-	// (nanoseconds).
-	Total, TTFB, Uncorrected *hdrhistogram.Histogram
-	Counts                   Counts
-	Failures                 map[string]int64
-	Series                   []reports.Interval
+	// Total, TTFB and Uncorrected are the run's latency histograms of
+	// successful copies (nanoseconds); Failed is the failed copies' latency,
+	// Lag every copy's generator lag (actual send minus intended start).
+	Total, TTFB, Uncorrected, Failed, Lag *hdrhistogram.Histogram
+	Counts                                Counts
+	Failures                              map[string]int64
+	Series                                []reports.Interval
 }
 
 // Snapshot returns a copy of the cumulative figures.
@@ -340,6 +385,7 @@ func (m *Metrics) Snapshot() Snapshot {
 	}
 	return Snapshot{
 		Total: m.total.Clone(), TTFB: m.ttfb.Clone(), Uncorrected: m.uncor.Clone(),
+		Failed: m.failed.Clone(), Lag: m.lag.Clone(),
 		Counts: m.counts, Failures: f, Series: append([]reports.Interval(nil), m.series...),
 	}
 }

@@ -19,6 +19,7 @@ func TestRecorderCountsAndLatencies(t *testing.T) {
 		late                 bool
 		wantTotal, wantUncor time.Duration
 		wantTTFB             time.Duration // 0: none recorded
+		wantFailed, wantLag  time.Duration
 		wantCounts           Counts
 		wantFailure          string
 	}{
@@ -28,19 +29,23 @@ func TestRecorderCountsAndLatencies(t *testing.T) {
 				FirstByte: t0.Add(60 * time.Millisecond), Done: t0.Add(70 * time.Millisecond), OK: true, Bytes: 100},
 			late:      true,
 			wantTotal: 70 * time.Millisecond, wantUncor: 19 * time.Millisecond, wantTTFB: 60 * time.Millisecond,
+			wantLag:    51 * time.Millisecond,
 			wantCounts: Counts{Ops: 1, Succeeded: 1, Bytes: 100, LateStarts: 1},
 		},
 		{
-			name: "D02 failure keeps its latency",
+			// A failure stays out of the headline histograms (an endpoint
+			// that fails fast must not look faster) and keeps its latency
+			// in its own.
+			name: "D02 failure: own histogram, not the headline",
 			r: Result{Intended: t0, Start: t0, FirstByte: t0.Add(5 * time.Millisecond), Done: t0.Add(8 * time.Millisecond),
 				FailureKey: "no-etag-200", Bytes: 100},
-			wantTotal: 8 * time.Millisecond, wantUncor: 8 * time.Millisecond, wantTTFB: 5 * time.Millisecond,
+			wantFailed: 8 * time.Millisecond,
 			wantCounts: Counts{Ops: 1, Failed: 1}, wantFailure: "no-etag-200",
 		},
 		{
 			name:      "transport failure: no ttfb, uncorrected from start",
-			r:         Result{Intended: t0, Start: t0.Add(time.Millisecond), Done: t0.Add(3 * time.Millisecond), FailureKey: "transport"},
-			wantTotal: 3 * time.Millisecond, wantUncor: 2 * time.Millisecond,
+			r:          Result{Intended: t0, Start: t0.Add(time.Millisecond), Done: t0.Add(3 * time.Millisecond), FailureKey: "transport"},
+			wantFailed: 3 * time.Millisecond, wantLag: time.Millisecond,
 			wantCounts: Counts{Ops: 1, Failed: 1}, wantFailure: "transport",
 		},
 	} {
@@ -67,6 +72,15 @@ func TestRecorderCountsAndLatencies(t *testing.T) {
 			eq("total", s.Total, tc.wantTotal)
 			eq("uncorrected", s.Uncorrected, tc.wantUncor)
 			eq("ttfb", s.TTFB, tc.wantTTFB)
+			eq("failed", s.Failed, tc.wantFailed)
+			if tc.wantLag == 0 {
+				// A lag of 0 is recorded as a value (clamped), not as none.
+				if s.Lag.TotalCount() != 1 || s.Lag.Max() > int64(time.Microsecond) {
+					t.Errorf("lag: %d values, max %d, want one of 0", s.Lag.TotalCount(), s.Lag.Max())
+				}
+			} else {
+				eq("lag", s.Lag, tc.wantLag)
+			}
 			if tc.wantFailure != "" && s.Failures[tc.wantFailure] != 1 {
 				t.Errorf("failures %v, want %s: 1", s.Failures, tc.wantFailure)
 			}

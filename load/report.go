@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -53,6 +54,12 @@ func (r *Run) Report(m Meta) reports.Load {
 		failures[k] = v
 	}
 	started := r.Start.UTC()
+	gen := r.Generator()
+	var failedLat *reports.Latency
+	if r.Failed != nil && r.Failed.TotalCount() > 0 {
+		fl := reports.LatencyFromHistogram(r.Failed, 1e-6)
+		failedLat = &fl
+	}
 	return reports.Load{
 		RunID: m.RunID, StartedAt: &started, Shard: m.Shard,
 		Schema:          reports.LoadSchema,
@@ -80,10 +87,124 @@ func (r *Run) Report(m Meta) reports.Load {
 			Total:       reports.LatencyFromHistogram(r.Total, 1e-6),
 			TTFB:        reports.LatencyFromHistogram(r.TTFB, 1e-6),
 			Uncorrected: reports.LatencyFromHistogram(r.Uncorrected, 1e-6),
+			Failed:      failedLat,
 		},
-		Intervals: r.Series,
+		Intervals:                r.Series,
+		LatencyOf:                reports.LatencyOfSucceeded,
+		Generator:                &gen,
+		Interrupted:              r.Interrupted,
+		RequestedDurationSeconds: r.Config.Duration.Seconds(),
 	}
 }
+
+// When the generator counts as limited (Generator): its lag's p99 is more
+// than LimitedLagShare of the corrected p99 (and above LimitedLagFloor,
+// below which no lag matters), or above LimitedLagAbs, or more than
+// LimitedLateShare of the copies started late.
+const (
+	LimitedLagShare  = 0.10
+	LimitedLagFloor  = 200 * time.Microsecond
+	LimitedLagAbs    = 5 * time.Millisecond
+	LimitedLateShare = 0.01
+	// starvedSched is the scheduler latency (p99) from which the process
+	// counts as short of CPU; timerSlackMax the lag Go's timers alone
+	// explain (they wake up to 1 ms late, plus a little).
+	starvedSched = time.Millisecond
+	// starvedRunQueue is the kernel run-queue wait (ms per second of the
+	// run, all threads together) from which other processes starve it.
+	starvedRunQueue = 50.0
+	timerSlackMax   = 1500 * time.Microsecond
+)
+
+// Generator describes the generator's own lag and whether it limited the
+// run, naming the cause: in-flight cap reached (copies waited for a free
+// worker), CPU-starved (goroutines waited for a CPU, or a lag beyond what
+// timers explain), or timer slack (Go's timers wake up to 1 ms late).
+func (r *Run) Generator() reports.Generator {
+	g := reports.Generator{
+		WorkersUsed: r.WorkersStarted, CapWaits: r.CapWaits, NotSent: r.NotSent,
+		MaxInFlightReached: r.CapWaits > 0 || r.NotSent > 0,
+		SchedLatencyP99Ms:  float64(r.SchedLatencyP99) / 1e6, GOMAXPROCS: r.GOMAXPROCS,
+	}
+	if secs := r.Elapsed().Seconds(); secs > 0 {
+		g.RunQueueWaitMsPerSecond = float64(r.RunQueueWait) / 1e6 / secs
+	}
+	if r.Config.Rate > 0 {
+		g.MaxInFlight = r.Config.MaxInFlight
+	}
+	if r.Lag == nil || r.Lag.TotalCount() == 0 {
+		return g
+	}
+	g.LagMs = reports.LatencyFromHistogram(r.Lag, 1e-6)
+	lagP99 := time.Duration(r.Lag.ValueAtQuantile(99))
+	ref := r.Total
+	if ref == nil || ref.TotalCount() == 0 {
+		ref = r.Failed
+	}
+	var corrP99 time.Duration
+	if ref != nil && ref.TotalCount() > 0 {
+		corrP99 = time.Duration(ref.ValueAtQuantile(99))
+	}
+	lateShare := 0.0
+	if r.Counts.Ops > 0 {
+		lateShare = float64(r.Counts.LateStarts) / float64(r.Counts.Ops)
+	}
+	var why []string
+	if lagP99 > LimitedLagFloor && float64(lagP99) > LimitedLagShare*float64(corrP99) {
+		why = append(why, fmt.Sprintf("lag p99 %s is %.0f%% of the corrected p99 %s", fmtDur(lagP99), 100*float64(lagP99)/float64(max(corrP99, 1)), fmtDur(corrP99)))
+	}
+	if lagP99 > LimitedLagAbs {
+		why = append(why, fmt.Sprintf("lag p99 %s > %s", fmtDur(lagP99), fmtDur(LimitedLagAbs)))
+	}
+	if lateShare > LimitedLateShare {
+		why = append(why, fmt.Sprintf("%.1f%% of the copies started more than %s late", 100*lateShare, fmtDur(r.Config.LateAfter)))
+	}
+	if r.NotSent > 0 {
+		why = append(why, fmt.Sprintf("%d copies due were never sent", r.NotSent))
+	}
+	if len(why) == 0 {
+		return g
+	}
+	g.Limited = true
+	var causes []string
+	if g.MaxInFlightReached {
+		g.Causes = append(g.Causes, reports.GenInFlightCap)
+		causes = append(causes, fmt.Sprintf("in-flight cap reached (all %d of --max-in-flight busy when %d copies were due; raise --max-in-flight, or the endpoint is saturated)",
+			r.Config.MaxInFlight, r.CapWaits+r.NotSent))
+	}
+	if r.SchedLatencyP99 > starvedSched || g.RunQueueWaitMsPerSecond > starvedRunQueue || (!g.MaxInFlightReached && lagP99 > timerSlackMax) {
+		g.Causes = append(g.Causes, reports.GenCPUStarved)
+		causes = append(causes, fmt.Sprintf("CPU-starved generator (goroutines waited %s for a P, p99, GOMAXPROCS=%d; its threads waited %.0f ms/s for a CPU on a machine with %d CPUs; give it more CPU, a quieter machine or a lower rate)",
+			fmtDur(r.SchedLatencyP99), r.GOMAXPROCS, g.RunQueueWaitMsPerSecond, runtime.NumCPU()))
+	}
+	if len(g.Causes) == 0 {
+		g.Causes = append(g.Causes, reports.GenTimerSlack)
+		causes = append(causes, "timer slack (Go timers wake up to 1 ms late; against an endpoint this fast, read the uncorrected column)")
+	}
+	g.Warning = fmt.Sprintf("generator limited: %s; cause: %s", joinAnd(why), joinAnd(causes))
+	return g
+}
+
+func joinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return fmt.Sprintf("%s and %s", joinComma(s[:len(s)-1]), s[len(s)-1])
+}
+
+func joinComma(s []string) string {
+	out := s[0]
+	for _, x := range s[1:] {
+		out += ", " + x
+	}
+	return out
+}
+
+// fmtDur renders a duration with ms precision that suits latencies.
+func fmtDur(d time.Duration) string { return fmtMs(float64(d) / 1e6) }
 
 // WriteHGRM writes h's percentile distribution in HdrHistogram's text
 // format (as wrk2 and outputPercentileDistribution print it: 5 ticks per
@@ -109,21 +230,31 @@ func (r *Run) WriteSummary(w io.Writer, m Meta) {
 	fmt.Fprintf(w, "  part %s from %d source(s) of %s, SSE-C %s, uploads rotated every %d copies\n",
 		FormatSize(wl.PartSize), wl.Sources, FormatSize(wl.SourceSize), wl.SSEC, wl.CompleteEvery)
 	if r.Interrupted {
-		fmt.Fprintln(w, "  INTERRUPTED: figures cover the part of the run that completed")
+		fmt.Fprintf(w, "  INTERRUPTED after %s of the %s asked for: figures cover the part of the run that completed\n",
+			r.Elapsed().Round(time.Millisecond), c.Duration)
 	}
-	fmt.Fprintf(w, "  Latency         %10s %10s %10s %10s\n", "p50", "p99", "p99.9", "max")
+	if r.Stopped {
+		fmt.Fprintf(w, "  STOPPED EARLY after %s of the %s asked for (--abort-on-fail)\n", r.Elapsed().Round(time.Millisecond), c.Duration)
+	}
+	fmt.Fprintf(w, "  Latency (successful copies) %10s %10s %10s %10s\n", "p50", "p99", "p99.9", "max")
 	row := func(name string, h *hdrhistogram.Histogram) {
 		if h.TotalCount() == 0 {
-			fmt.Fprintf(w, "    %-13s %10s\n", name, "-")
+			fmt.Fprintf(w, "    %-25s %10s\n", name, "-")
 			return
 		}
-		fmt.Fprintf(w, "    %-13s %10s %10s %10s %10s\n", name,
+		fmt.Fprintf(w, "    %-25s %10s %10s %10s %10s\n", name,
 			fmtMs(nsToMs(h.ValueAtQuantile(50))), fmtMs(nsToMs(h.ValueAtQuantile(99))),
 			fmtMs(nsToMs(h.ValueAtQuantile(99.9))), fmtMs(nsToMs(h.Max())))
 	}
 	row("total", r.Total)
 	row("ttfb", r.TTFB)
 	row("uncorrected", r.Uncorrected)
+	if r.Failed != nil && r.Failed.TotalCount() > 0 {
+		row("failed copies", r.Failed)
+	}
+	if r.Lag != nil {
+		row("generator lag", r.Lag)
+	}
 	fmt.Fprintf(w, "  Latency Distribution (HdrHistogram - from intended start; uncorrected beside)\n")
 	for _, p := range summaryPercentiles {
 		if r.Total.TotalCount() == 0 {
@@ -142,8 +273,14 @@ func (r *Run) WriteSummary(w io.Writer, m Meta) {
 	for _, k := range FailureKeys(r.Failures) {
 		fmt.Fprintf(w, "    failed: %-40s %d\n", k, r.Failures[k])
 	}
+	if r.NotSent > 0 {
+		fmt.Fprintf(w, "    not sent (due before the end, every worker busy): %d\n", r.NotSent)
+	}
 	fmt.Fprintf(w, "Copies/sec: %10.2f\n", float64(r.Counts.Succeeded)/secs)
 	fmt.Fprintf(w, "Copied/sec: %10s\n", FormatSize(int64(float64(r.Counts.Bytes)/secs)))
+	if g := r.Generator(); g.Limited {
+		fmt.Fprintf(w, "WARNING: %s\n", g.Warning)
+	}
 }
 
 // Output file names in the --out directory.

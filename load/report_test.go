@@ -46,8 +46,14 @@ func TestOutputs(t *testing.T) {
 	if l.Ops.Total != run.Counts.Ops || l.Ops.Failed != run.Counts.Failed || l.Failures["no-etag-200"] != run.Counts.Failed || l.Ops.Total != 250 {
 		t.Errorf("ops %+v failures %v, run %+v", l.Ops, l.Failures, run.Counts)
 	}
-	if l.LatencyMs.Total.Count != l.Ops.Total || l.LatencyMs.Total.P99 <= 0 || l.LatencyMs.Uncorrected.P99 > l.LatencyMs.Total.Max {
-		t.Errorf("latency %+v", l.LatencyMs)
+	// The headline histograms hold the successful copies, the failed ones
+	// their own; every copy has a lag.
+	if l.LatencyOf != reports.LatencyOfSucceeded || l.LatencyMs.Total.Count != l.Ops.Succeeded || l.LatencyMs.Total.P99 <= 0 ||
+		l.LatencyMs.Uncorrected.P99 > l.LatencyMs.Total.Max || l.LatencyMs.Failed == nil || l.LatencyMs.Failed.Count != l.Ops.Failed {
+		t.Errorf("latency of %q: total %d, failed %+v; ops %+v", l.LatencyOf, l.LatencyMs.Total.Count, l.LatencyMs.Failed, l.Ops)
+	}
+	if l.Generator == nil || l.Generator.LagMs.Count != l.Ops.Total || l.Interrupted || l.RequestedDurationSeconds != 2.5 {
+		t.Errorf("generator %+v interrupted %v requested %v", l.Generator, l.Interrupted, l.RequestedDurationSeconds)
 	}
 	if l.PartSize != 1<<20 || l.SourceSize != 2<<20 || !l.SSEC || len(l.Intervals) < 2 {
 		t.Errorf("workload %d/%d ssec %v intervals %d", l.PartSize, l.SourceSize, l.SSEC, len(l.Intervals))
@@ -72,7 +78,7 @@ func TestOutputs(t *testing.T) {
 	}
 	var summary bytes.Buffer
 	run.WriteSummary(&summary, meta)
-	for _, want := range []string{"open loop, 100 copies/s", "no-etag-200", "Copies/sec:", "uncorrected", "99.900%"} {
+	for _, want := range []string{"open loop, 100 copies/s", "no-etag-200", "Copies/sec:", "uncorrected", "99.900%", "generator lag", "failed copies"} {
 		if !strings.Contains(summary.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary.String())
 		}

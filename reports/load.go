@@ -70,7 +70,75 @@ type Load struct {
 	LatencyMs  LatencySet       `json:"latencyMs"`
 	// Intervals is an optional time series of the run.
 	Intervals []Interval `json:"intervals,omitempty"`
+
+	// LatencyOf says which copies LatencyMs.Total, .TTFB and .Uncorrected
+	// hold: LatencyOfSucceeded (failed copies are in LatencyMs.Failed and
+	// counted by kind in Failures). Empty in reports written before the
+	// split, whose histograms mixed both.
+	LatencyOf string `json:"latencyOf,omitempty"`
+	// Generator describes the load generator's own lag and limits.
+	Generator *Generator `json:"generator,omitempty"`
+	// Interrupted is true when the run was stopped (Ctrl-C, SIGTERM) before
+	// its duration; the figures cover what completed until then.
+	Interrupted bool `json:"interrupted"`
+	// Aborted names the threshold that stopped the run early
+	// (--abort-on-fail); empty when it ran its course.
+	Aborted string `json:"aborted,omitempty"`
+	// RequestedDurationSeconds is the --duration asked for;
+	// DurationSeconds is what the run actually took.
+	RequestedDurationSeconds float64 `json:"requestedDurationSeconds,omitempty"`
+	// Thresholds are the absolute gates evaluated on this run.
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 }
+
+// LatencyOfSucceeded is Load.LatencyOf when the headline histograms hold
+// successful copies only.
+const LatencyOfSucceeded = "succeeded"
+
+// Generator is what the load generator measured about itself.
+type Generator struct {
+	// LagMs is the distribution of every copy's lag: actual send minus
+	// intended start (the pacer's time in open mode, the moment the worker
+	// became free in closed mode).
+	LagMs Latency `json:"lagMs"`
+	// Limited is true when the lag is large against the measured latency
+	// (see Causes and Warning): the corrected latency then measures the
+	// generator as much as the endpoint.
+	Limited bool `json:"limited"`
+	// Causes names what limited it: GenCPUStarved, GenInFlightCap,
+	// GenTimerSlack.
+	Causes []string `json:"causes,omitempty"`
+	// Warning is the one-line explanation printed with the run.
+	Warning string `json:"warning,omitempty"`
+	// WorkersUsed is how many workers ran; MaxInFlight the cap (open mode).
+	WorkersUsed int `json:"workersUsed"`
+	MaxInFlight int `json:"maxInFlight,omitempty"`
+	// MaxInFlightReached is true when a copy was due while all MaxInFlight
+	// workers were busy; CapWaits counts those copies.
+	MaxInFlightReached bool  `json:"maxInFlightReached"`
+	CapWaits           int64 `json:"capWaits"`
+	// NotSent counts copies due before the end of the duration that were
+	// never sent (every worker was busy until the end).
+	NotSent int64 `json:"notSent"`
+	// SchedLatencyP99Ms is the 99th percentile of the Go scheduler's
+	// runnable-to-running latency during the run (runtime/metrics
+	// /sched/latencies:seconds): large when the process is short of CPU.
+	SchedLatencyP99Ms float64 `json:"schedLatencyP99Ms"`
+	// RunQueueWaitMsPerSecond is how long the generator's threads together
+	// waited for a CPU on the kernel's run queues, per second of the run
+	// (Linux /proc/self/task/*/schedstat; 0 elsewhere): large when other
+	// processes starve it.
+	RunQueueWaitMsPerSecond float64 `json:"runQueueWaitMsPerSecond"`
+	// GOMAXPROCS of the generator.
+	GOMAXPROCS int `json:"gomaxprocs"`
+}
+
+// Causes of a limited generator.
+const (
+	GenCPUStarved  = "cpu-starved"
+	GenInFlightCap = "in-flight-cap"
+	GenTimerSlack  = "timer-slack"
+)
 
 // LoadOps counts copies.
 type LoadOps struct {
@@ -106,6 +174,10 @@ type LatencySet struct {
 	TTFB Latency `json:"ttfb"`
 	// Uncorrected is Total measured from the actual send time.
 	Uncorrected Latency `json:"uncorrected"`
+	// Failed is the latency of failed copies, from the intended start to
+	// the failure; Total, TTFB and Uncorrected hold successful copies only
+	// (when Load.LatencyOf says so).
+	Failed *Latency `json:"failed,omitempty"`
 }
 
 // Latency summarizes one latency distribution in milliseconds.
@@ -138,9 +210,16 @@ type Interval struct {
 	Failed          int64   `json:"failed"`
 	OpsPerSecond    float64 `json:"opsPerSecond"`
 	BytesPerSecond  float64 `json:"bytesPerSecond"`
-	// P50Ms and P99Ms are the corrected latency of the interval; 0 if unknown.
+	// P50Ms, P90Ms and P99Ms are the corrected latency of the interval's
+	// successful copies; 0 if unknown.
 	P50Ms float64 `json:"p50Ms,omitempty"`
+	P90Ms float64 `json:"p90Ms,omitempty"`
 	P99Ms float64 `json:"p99Ms,omitempty"`
+	// LagP99Ms is the generator lag's 99th percentile in the interval.
+	LagP99Ms float64 `json:"lagP99Ms,omitempty"`
+	// Partial is true for a last interval cut short by the end of the run:
+	// its rates are over its own (short) duration.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // maxPlotDecades is the right end of the percentile axis: 1/(1-p) = 10^5,
