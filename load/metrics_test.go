@@ -43,7 +43,7 @@ func TestRecorderCountsAndLatencies(t *testing.T) {
 			wantCounts: Counts{Ops: 1, Failed: 1}, wantFailure: "no-etag-200",
 		},
 		{
-			name:      "transport failure: no ttfb, uncorrected from start",
+			name:       "transport failure: no ttfb, uncorrected from start",
 			r:          Result{Intended: t0, Start: t0.Add(time.Millisecond), Done: t0.Add(3 * time.Millisecond), FailureKey: "transport"},
 			wantFailed: 3 * time.Millisecond, wantLag: time.Millisecond,
 			wantCounts: Counts{Ops: 1, Failed: 1}, wantFailure: "transport",
