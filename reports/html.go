@@ -29,6 +29,7 @@ pre{background:#f6f8fa;border:1px solid #d0d7de;padding:.6em;overflow-x:auto;whi
 .muted{color:#59636e}
 section.failed-spec{border-left:4px solid #cf222e;padding-left:1em;margin:1.2em 0}
 svg{max-width:100%;height:auto;border:1px solid #d0d7de;background:#fff}
+p.banner{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:.6em .9em;font-weight:600}
 `
 
 var conformanceHTML = template.Must(template.New("conformance").Funcs(template.FuncMap{

@@ -146,7 +146,7 @@ func TestWriteLoadAll(t *testing.T) {
 	if err := WriteLoadAll(dir, fixtureLoad()); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{FileLoadJSON, FileLoadMD, FileLoadHTML, FileLatencySVG, FileThroughputSVG} {
+	for _, f := range []string{FileLoadJSON, FileLoadMD, FileLoadHTML, FileLatencySVG, FileThroughputSVG, FileLatencyTimeSVG} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
@@ -166,8 +166,8 @@ func TestWriteLoadAll(t *testing.T) {
 		}
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, FileLoadHTML))
-	if n := strings.Count(string(page), "<svg "); n != 2 {
-		t.Errorf("load.html has %d inline svgs, want 2", n)
+	if n := strings.Count(string(page), "<svg "); n != 3 {
+		t.Errorf("load.html has %d inline svgs, want 3", n)
 	}
 	var probe struct{ XMLName xml.Name }
 	if err := xml.Unmarshal(page, &probe); err != nil || probe.XMLName.Local != "html" {

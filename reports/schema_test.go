@@ -210,7 +210,15 @@ func TestConformanceJSONMatchesSchema(t *testing.T) {
 
 func TestLoadJSONMatchesSchema(t *testing.T) {
 	v := newValidator(t, LoadSchema)
-	for name, l := range map[string]Load{"fixture": fixtureLoad(), "zero": {Schema: LoadSchema, Mode: ModeClosed}} {
+	full := fixtureLoad()
+	ts, _ := ParseThresholds([]string{"p99<100ms", "errors<0.5%", "bytes>1MiB/s", "p95<1s"})
+	full.Thresholds = EvaluateThresholds(ts, full, nil)
+	full.LatencyOf, full.Interrupted, full.Aborted, full.RequestedDurationSeconds = LatencyOfSucceeded, true, "errors<0.5%", 60
+	full.LatencyMs.Failed = &Latency{P50: 1, P99: 2, Max: 3, Count: 60, Distribution: []PercentilePoint{{Percentile: 50, ValueMs: 1}}}
+	full.Generator = &Generator{LagMs: Latency{P99: 1, Count: 6000}, Limited: true, Causes: []string{GenCPUStarved, GenInFlightCap, GenTimerSlack},
+		Warning: "w", WorkersUsed: 3, MaxInFlight: 64, MaxInFlightReached: true, CapWaits: 4, NotSent: 5, SchedLatencyP99Ms: 1, RunQueueWaitMsPerSecond: 2, GOMAXPROCS: 2}
+	full.Intervals[29].Partial, full.Intervals[29].P90Ms, full.Intervals[29].LagP99Ms = true, 3, 4
+	for name, l := range map[string]Load{"fixture": fixtureLoad(), "zero": {Schema: LoadSchema, Mode: ModeClosed}, "full": full} {
 		var buf bytes.Buffer
 		if err := WriteLoadJSON(&buf, l); err != nil {
 			t.Fatal(err)

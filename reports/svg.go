@@ -49,6 +49,11 @@ func percentilePoints(l Latency) (pts [][2]float64, fromSummary bool) {
 		for _, d := range l.Distribution {
 			pts = append(pts, [2]float64{percentileX(d.Percentile), d.ValueMs})
 		}
+		// The curve ends at the max, placed where the sample count stops
+		// resolving percentiles (1/(1-p) = count).
+		if last := pts[len(pts)-1]; l.Max > last[1] {
+			pts = append(pts, [2]float64{math.Max(last[0], math.Min(maxPlotDecades, math.Log10(float64(l.Count)))), l.Max})
+		}
 		return pts, false
 	}
 	// Nothing below p50 is summarized, so the curve starts there.
@@ -111,6 +116,80 @@ func percentileLabel(d int) string {
 	return "99." + strings.Repeat("9", d-2) + "%"
 }
 
+// plotIntervals is l's time series as the plots draw it: a partial last
+// interval (the run ended between two ticks) is folded into the one before,
+// so that its short count is not drawn as a drop in the rate.
+func plotIntervals(l Load) []Interval {
+	ivs := l.Intervals
+	n := len(ivs)
+	if n < 2 || !ivs[n-1].Partial {
+		return ivs
+	}
+	a, b := ivs[n-2], ivs[n-1]
+	d := a.DurationSeconds + b.DurationSeconds
+	m := a
+	m.DurationSeconds = d
+	m.Ops += b.Ops
+	m.Failed += b.Failed
+	if d > 0 {
+		m.OpsPerSecond = (a.OpsPerSecond*a.DurationSeconds + b.OpsPerSecond*b.DurationSeconds) / d
+		m.BytesPerSecond = (a.BytesPerSecond*a.DurationSeconds + b.BytesPerSecond*b.DurationSeconds) / d
+	}
+	m.P50Ms, m.P90Ms, m.P99Ms = math.Max(a.P50Ms, b.P50Ms), math.Max(a.P90Ms, b.P90Ms), math.Max(a.P99Ms, b.P99Ms)
+	m.LagP99Ms = math.Max(a.LagP99Ms, b.LagP99Ms)
+	m.Partial = false
+	return append(append([]Interval(nil), ivs[:n-2]...), m)
+}
+
+// timeTicks are the ticks of a time axis up to xmax seconds.
+func timeTicks(xmax float64) []tick {
+	xstep := niceStep(xmax, 8)
+	var xt []tick
+	for x := 0.0; x <= xmax+1e-9; x += xstep {
+		xt = append(xt, tick{x, fmtNum(x) + "s"})
+	}
+	return xt
+}
+
+// LatencyTimeSVG draws the corrected latency of successful copies over
+// time, p50, p90 and p99 per interval, with the generator lag's p99. ok is
+// false when l has no intervals with latencies.
+func LatencyTimeSVG(l Load) (svg string, ok bool) {
+	var p50, p90, p99, lag [][2]float64
+	xmax, ymax := 0.0, 0.0
+	for _, iv := range plotIntervals(l) {
+		xmax = math.Max(xmax, iv.StartSeconds+iv.DurationSeconds)
+		if iv.P99Ms <= 0 {
+			continue // no successful copy in the interval: no point, not a zero
+		}
+		mid := iv.StartSeconds + iv.DurationSeconds/2
+		p50 = append(p50, [2]float64{mid, iv.P50Ms})
+		p90 = append(p90, [2]float64{mid, iv.P90Ms})
+		p99 = append(p99, [2]float64{mid, iv.P99Ms})
+		if iv.LagP99Ms > 0 {
+			lag = append(lag, [2]float64{mid, iv.LagP99Ms})
+		}
+		ymax = math.Max(ymax, math.Max(iv.P99Ms, iv.LagP99Ms))
+	}
+	if len(p99) == 0 {
+		return "", false
+	}
+	if xmax <= 0 {
+		xmax = 1
+	}
+	markers := len(p99) < 40
+	ss := []series{
+		{name: "p50", color: colorTTFB, points: p50, markers: markers},
+		{name: "p90", color: colorUncorr, points: p90, markers: markers},
+		{name: "p99", color: colorTotal, points: p99, markers: markers},
+		{name: "generator lag p99", color: colorTarget, dash: "2 3", points: lag},
+	}
+	return drawPlot(plotSpec{
+		title: "Latency over time (successful copies, corrected)", xLabel: "time (s)", yLabel: "latency (ms)",
+		xmin: 0, xmax: xmax, ymax: ymax, xTicks: timeTicks(xmax), series: ss,
+	}), true
+}
+
 // ThroughputSVG draws successful and failed copies per second over time, with
 // the target rate in open mode. ok is false when l has no intervals.
 func ThroughputSVG(l Load) (svg string, ok bool) {
@@ -119,7 +198,7 @@ func ThroughputSVG(l Load) (svg string, ok bool) {
 	}
 	var ops, failed [][2]float64
 	xmax, ymax := 0.0, l.TargetRate
-	for _, iv := range l.Intervals {
+	for _, iv := range plotIntervals(l) {
 		mid := iv.StartSeconds + iv.DurationSeconds/2
 		ops = append(ops, [2]float64{mid, iv.OpsPerSecond})
 		fps := 0.0
@@ -139,14 +218,9 @@ func ThroughputSVG(l Load) (svg string, ok bool) {
 	if xmax <= 0 {
 		xmax = 1
 	}
-	xstep := niceStep(xmax, 8)
-	var xt []tick
-	for x := 0.0; x <= xmax+1e-9; x += xstep {
-		xt = append(xt, tick{x, fmtNum(x) + "s"})
-	}
 	return drawPlot(plotSpec{
 		title: "Throughput over time", xLabel: "time (s)", yLabel: "copies per second",
-		xmin: 0, xmax: xmax, ymax: ymax, xTicks: xt, series: ss,
+		xmin: 0, xmax: xmax, ymax: ymax, xTicks: timeTicks(xmax), series: ss,
 	}), true
 }
 

@@ -234,8 +234,8 @@ func parseByteSize(s string) (float64, error) {
 // does not hold. ok is false when the series has no samples.
 type Quantiler func(series string, p float64) (ms float64, ok bool)
 
-// latencyOf returns l's summary of series.
-func latencyOf(l Load, series string) (Latency, bool) {
+// seriesLatency returns l's summary of series.
+func seriesLatency(l Load, series string) (Latency, bool) {
 	switch series {
 	case "total":
 		return l.LatencyMs.Total, true
@@ -295,7 +295,7 @@ func (t Threshold) Measure(l Load, q Quantiler) (v float64, ok bool, note string
 	case "bytes":
 		return l.Throughput.BytesPerSecond, true, ""
 	}
-	x, have := latencyOf(l, t.series)
+	x, have := seriesLatency(l, t.series)
 	if !have || x.Count == 0 {
 		return 0, false, "no samples of " + t.series + " latency"
 	}
