@@ -30,6 +30,37 @@ type Meta struct {
 	Shard *reports.ShardInfo
 	// Provenance is the build and command line; nil means not recorded.
 	Provenance *reports.Provenance
+	// Thresholds are evaluated on the run into the report's thresholds.
+	Thresholds []reports.Threshold
+	// Aborted is the threshold that stopped the run early (AbortCheck).
+	Aborted string
+}
+
+// Quantiler gives the run's exact percentiles for thresholds the report's
+// summary does not hold (p95, p99.99, ...).
+func (r *Run) Quantiler() reports.Quantiler {
+	return func(series string, p float64) (float64, bool) {
+		var h *hdrhistogram.Histogram
+		switch series {
+		case "total":
+			h = r.Total
+		case "ttfb":
+			h = r.TTFB
+		case "uncorrected":
+			h = r.Uncorrected
+		case "failed":
+			h = r.Failed
+		case "lag":
+			h = r.Lag
+		}
+		if h == nil || h.TotalCount() == 0 {
+			return 0, false
+		}
+		if p < 0 {
+			return h.Mean() / 1e6, true
+		}
+		return nsToMs(h.ValueAtQuantile(p)), true
+	}
 }
 
 // Report returns the run as a partcopy/load/v1 report.
@@ -60,7 +91,7 @@ func (r *Run) Report(m Meta) reports.Load {
 		fl := reports.LatencyFromHistogram(r.Failed, 1e-6)
 		failedLat = &fl
 	}
-	return reports.Load{
+	l := reports.Load{
 		RunID: m.RunID, StartedAt: &started, Shard: m.Shard,
 		Schema:          reports.LoadSchema,
 		GeneratedAt:     time.Now().UTC(),
@@ -94,7 +125,12 @@ func (r *Run) Report(m Meta) reports.Load {
 		Generator:                &gen,
 		Interrupted:              r.Interrupted,
 		RequestedDurationSeconds: r.Config.Duration.Seconds(),
+		Aborted:                  m.Aborted,
 	}
+	if len(m.Thresholds) > 0 {
+		l.Thresholds = reports.EvaluateThresholds(m.Thresholds, l, r.Quantiler())
+	}
+	return l
 }
 
 // When the generator counts as limited (Generator): its lag's p99 is more

@@ -167,6 +167,15 @@ type Thresholds struct {
 	// MaxErrorRateIncrease fails when the error rate grows by more than this
 	// many percentage points.
 	MaxErrorRateIncrease float64
+	// ErrorRateGate checks the error rate even when MaxErrorRateIncrease
+	// is 0: then any increase fails.
+	ErrorRateGate bool
+}
+
+// DefaultThresholds are the gates of 'report compare' without flags: a
+// p99 increase over 10% and any error-rate increase fail.
+func DefaultThresholds() Thresholds {
+	return Thresholds{MaxP99IncreasePct: 10, ErrorRateGate: true}
 }
 
 // LatencyDelta is one percentile of one latency series in two runs.
@@ -250,7 +259,7 @@ func CompareLoad(old, new Load, t Thresholds) LoadDiff {
 		d.Violations = append(d.Violations, fmt.Sprintf("throughput ratio %.3f (%.2f -> %.2f copies/s), minimum %s",
 			d.ThroughputRatio, d.OldOpsPerSecond, d.NewOpsPerSecond, fmtNum(t.MinThroughputRatio)))
 	}
-	if inc := d.NewErrorRatePct - d.OldErrorRatePct; t.MaxErrorRateIncrease > 0 && inc > t.MaxErrorRateIncrease {
+	if inc := d.NewErrorRatePct - d.OldErrorRatePct; (t.MaxErrorRateIncrease > 0 || t.ErrorRateGate) && inc > t.MaxErrorRateIncrease {
 		d.Violations = append(d.Violations, fmt.Sprintf("error rate rose %.2f points (%.2f%% -> %.2f%%), limit %s points",
 			inc, d.OldErrorRatePct, d.NewErrorRatePct, fmtNum(t.MaxErrorRateIncrease)))
 	}
@@ -264,6 +273,21 @@ func CompareLoad(old, new Load, t Thresholds) LoadDiff {
 	}
 	if old.SourceSize != new.SourceSize || old.PartSize != new.PartSize || old.SSEC != new.SSEC {
 		d.Warnings = append(d.Warnings, "source size, part size or SSE-C differs")
+	}
+	for _, r := range []struct {
+		name string
+		l    Load
+	}{{"old", old}, {"new", new}} {
+		if r.l.Generator != nil && r.l.Generator.Limited {
+			d.Warnings = append(d.Warnings, fmt.Sprintf("the %s run's generator was limited (%s): its latency includes the generator's own lag",
+				r.name, strings.Join(r.l.Generator.Causes, ", ")))
+		}
+		if r.l.Interrupted {
+			d.Warnings = append(d.Warnings, fmt.Sprintf("the %s run was interrupted", r.name))
+		}
+		if (r.l.LatencyOf == LatencyOfSucceeded) != (old.LatencyOf == new.LatencyOf) && r.name == "new" {
+			d.Warnings = append(d.Warnings, "one report's latency mixes failed and successful copies (written before the split), the other's does not")
+		}
 	}
 	return d
 }

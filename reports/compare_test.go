@@ -158,3 +158,32 @@ func TestCompareLoad(t *testing.T) {
 		t.Error("no warning for different modes")
 	}
 }
+
+// TestCompareLoadDefaultGates: without flags, an error rate going 0% ->
+// 54% and a p99 up by more than 10% fail; a p99 up by 5% does not.
+func TestCompareLoadDefaultGates(t *testing.T) {
+	base := fixtureLoad()
+	base.Ops = LoadOps{Total: 1000, Succeeded: 1000}
+	failing := base
+	failing.Ops = LoadOps{Total: 1000, Succeeded: 460, Failed: 540}
+	if d := CompareLoad(base, failing, DefaultThresholds()); !d.Exceeded() || !strings.Contains(strings.Join(d.Violations, ";"), "error rate rose 54.00 points") {
+		t.Errorf("0%% -> 54%% errors: %v", d.Violations)
+	}
+	if d := CompareLoad(base, failing, Thresholds{}); d.Exceeded() {
+		t.Errorf("no gates: %v", d.Violations)
+	}
+	slower := base
+	slower.LatencyMs.Total.P99 = base.LatencyMs.Total.P99 * 1.05
+	if d := CompareLoad(base, slower, DefaultThresholds()); d.Exceeded() {
+		t.Errorf("p99 +5%%: %v", d.Violations)
+	}
+	slower.LatencyMs.Total.P99 = base.LatencyMs.Total.P99 * 1.11
+	if d := CompareLoad(base, slower, DefaultThresholds()); !d.Exceeded() {
+		t.Error("p99 +11% passed the default gate")
+	}
+	limited := base
+	limited.Generator = &Generator{Limited: true, Causes: []string{GenCPUStarved}}
+	if d := CompareLoad(base, limited, DefaultThresholds()); !strings.Contains(strings.Join(d.Warnings, ";"), "generator was limited (cpu-starved)") {
+		t.Errorf("warnings %v", d.Warnings)
+	}
+}

@@ -64,6 +64,14 @@ type ThresholdResult struct {
 	Note string `json:"note,omitempty"`
 }
 
+// Series is the latency series a latency threshold is on ("total",
+// "ttfb", "uncorrected", "failed", "lag"); "" for the counters.
+func (t Threshold) Series() string { return t.series }
+
+// Percentile is a latency threshold's percentile (100 for max, -1 for the
+// mean).
+func (t Threshold) Percentile() float64 { return t.pct }
+
 // Latency series a threshold can name.
 var thresholdSeries = map[string]bool{"total": true, "ttfb": true, "uncorrected": true, "failed": true, "lag": true}
 
@@ -200,6 +208,9 @@ func parseThresholdDuration(s string) (float64, error) {
 	}
 	v, err := finiteNumber(t)
 	if err != nil {
+		if strings.Contains(err.Error(), "finite") {
+			return 0, err
+		}
 		return 0, fmt.Errorf("%q is not a duration (use 200ms, 1s, 50us)", s)
 	}
 	return v * mult, nil

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 
 	"github.com/partcopy/partcopy/internal/s3call"
 	"github.com/partcopy/partcopy/load"
+	"github.com/partcopy/partcopy/reports"
 )
 
 type loadOptions struct {
@@ -35,8 +38,22 @@ type loadOptions struct {
 	every          time.Duration
 	shard          shardOptions
 	implementation string
+	timeout        time.Duration
+	thresholds     []string
+	abortOnFail    bool
 	configFile     string
+	iKnow          bool
 }
+
+// Documented maxima of the load flags (beyond them: --i-know). They keep
+// a typo (an extra zero) from opening a hundred thousand connections.
+const (
+	maxLoadRate        = 1e6
+	maxLoadConcurrency = 100000
+	maxLoadDuration    = 24 * time.Hour
+	maxLoadSources     = 10000
+	maxLoadTimeout     = time.Hour
+)
 
 func init() {
 	register(func() *cobra.Command {
@@ -75,8 +92,32 @@ latency.svg, throughput.svg, load.csv (one row per second), latency.hlog
 latency-ttfb.hgrm and latency-uncorrected.hgrm (percentile distributions in
 HdrHistogram's text format, ms). Compare two runs with 'partcopy report compare'.
 
-Exit codes: 0 the run completed; 1 not a single copy succeeded; 2 usage,
-config or connection error; 130 interrupted (partial results still written).`,
+Thresholds (--threshold, repeatable, or comma-separated) gate the run on its
+own figures: pNN (p50, p99, p99.9, any percentile), max or mean of the
+corrected latency of successful copies, optionally after ttfb., uncorrected.,
+failed. or lag. (the generator's own lag), with <, <=, > or >= and a duration
+(200ms, 1s; a bare number is ms); errors (failed/total, 0.1% or 0.001);
+failed (a count); throughput (successful copies/s, 150/s); bytes (copied
+bytes/s, 400MiB/s). Each prints as a ✓/✗ line with the measured value and goes
+into load.json (thresholds: [{expr, value, ok}]), load.md and load.html; any ✗
+exits 1. --abort-on-fail stops the run as soon as a threshold can no longer
+be met (see load/README.md). A run whose generator was limited says so beside
+the verdict.
+
+The generator measures its own lag (each copy's actual send minus its
+intended start) and warns when it is large against the latency ("generator
+limited", naming the cause: CPU-starved, in-flight cap reached, timer
+slack); load.json then has generator.limited: true.
+
+Limits (checked before any request): --rate <= 1e6, --concurrency and
+--max-in-flight <= 100000, --duration <= 24h, --sources <= 10000, --timeout
+<= 1h; --i-know lifts them. --duration ends the dispatch: copies due but never
+sent (every worker busy) are counted as not sent, copies in flight get
+--drain, and a request gets --timeout (a silent endpoint: one line, exit 2).
+
+Exit codes: 0 the run completed and every threshold was met; 1 a threshold
+was not met, or not a single copy succeeded; 2 usage, config or connection
+error; 130 interrupted (partial results still written).`,
 			Example: `  # 30 s closed loop against the embedded endpoint
   partcopy load --concurrency 16 --duration 30s
 
@@ -89,6 +130,15 @@ config or connection error; 130 interrupted (partial results still written).`,
   # Prometheus metrics; then 'partcopy report merge results --out merged'
   partcopy load --endpoint http://10.0.0.5:9000 --shard 0/3 --start-at 2026-12-04T19:00:00Z \
       --rate 900 --duration 5m --out results --metrics-addr 127.0.0.1:9464
+
+  # gate on absolute SLOs: exit 1 on any miss, stop early once one is lost
+  partcopy load --rate 200 --duration 2m --threshold 'p99<200ms' \
+      --threshold 'errors<0.1%' --threshold 'throughput>190/s' --abort-on-fail
+
+  # the same from a YAML file (keys are flag names)
+  #   rate: 200
+  #   threshold: ["p99<200ms", "errors<0.1%"]
+  partcopy load --config slo.yaml
 
   # gate a release on the latency of the previous run
   partcopy load --endpoint http://127.0.0.1:9000 --rate 100 --duration 1m --out new
@@ -120,6 +170,10 @@ config or connection error; 130 interrupted (partial results still written).`,
 		fs.StringVar(&o.implementation, "implementation", "", `name and version of the implementation under test, "name" or "name@version"`)
 		fs.DurationVar(&o.every, "progress-every", 5*time.Second, "period of the progress lines when the output is not a terminal")
 		o.shard.add(fs)
+		fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "most one request may take, response body included (a silent endpoint fails within it)")
+		fs.StringArrayVar(&o.thresholds, "threshold", nil, "gate on the run's figures, e.g. 'p99<200ms', 'errors<0.1%', 'throughput>150/s', 'bytes>400MiB/s' (repeatable; any miss exits 1)")
+		fs.BoolVar(&o.abortOnFail, "abort-on-fail", false, "stop the run as soon as a --threshold can no longer be met (exit 1)")
+		fs.BoolVar(&o.iKnow, "i-know", false, "lift the documented maxima of --rate, --concurrency, --max-in-flight, --duration, --sources, --timeout")
 		return cmd
 	})
 }
@@ -129,6 +183,9 @@ func loadConfig(cmd *cobra.Command, o *loadOptions) (load.Config, load.Workload,
 	fs := cmd.Flags()
 	var cfg load.Config
 	var w load.Workload
+	if err := checkLoadBounds(o); err != nil {
+		return cfg, w, err
+	}
 	if fs.Changed("concurrency") && fs.Changed("rate") {
 		return cfg, w, usageError("--concurrency (closed loop) and --rate (open loop) exclude each other: give one")
 	}
@@ -152,10 +209,16 @@ func loadConfig(cmd *cobra.Command, o *loadOptions) (load.Config, load.Workload,
 	if err != nil {
 		return cfg, w, usageError("--source-size: %v", err)
 	}
+	if src <= 0 {
+		return cfg, w, usageError("--source-size must be > 0")
+	}
 	part := src
 	if o.partSize != "" {
 		if part, err = load.ParseSize(o.partSize); err != nil {
 			return cfg, w, usageError("--part-size: %v", err)
+		}
+		if part <= 0 {
+			return cfg, w, usageError("--part-size must be > 0 (omit it to copy the whole source)")
 		}
 	}
 	mode, err := load.ParseSSECMode(o.ssec)
@@ -170,7 +233,55 @@ func loadConfig(cmd *cobra.Command, o *loadOptions) (load.Config, load.Workload,
 	return cfg, w, cfg.Validate()
 }
 
+// checkLoadBounds refuses values no run should start with: not finite,
+// not positive, or beyond the documented maxima (unless --i-know).
+func checkLoadBounds(o *loadOptions) error {
+	if math.IsNaN(o.rate) || math.IsInf(o.rate, 0) {
+		return usageError("--rate %v: give a finite number of copies per second", o.rate)
+	}
+	if o.timeout <= 0 {
+		return usageError("--timeout must be > 0 (it bounds every request)")
+	}
+	if o.drain < 0 {
+		return usageError("--drain must not be negative")
+	}
+	if o.every <= 0 {
+		return usageError("--progress-every must be > 0")
+	}
+	if o.sources < 1 {
+		return usageError("--sources must be at least 1")
+	}
+	if o.completeEvery < 1 {
+		return usageError("--complete-every must be at least 1")
+	}
+	if o.iKnow {
+		return nil
+	}
+	switch {
+	case o.rate > maxLoadRate:
+		return usageError("--rate %g is over the maximum %g copies/s (pass --i-know if you mean it)", o.rate, float64(maxLoadRate))
+	case o.concurrency > maxLoadConcurrency:
+		return usageError("--concurrency %d is over the maximum %d (pass --i-know if you mean it)", o.concurrency, maxLoadConcurrency)
+	case o.maxInFlight > maxLoadConcurrency:
+		return usageError("--max-in-flight %d is over the maximum %d (pass --i-know if you mean it)", o.maxInFlight, maxLoadConcurrency)
+	case o.duration > maxLoadDuration:
+		return usageError("--duration %s is over the maximum %s (pass --i-know if you mean it)", o.duration, maxLoadDuration)
+	case o.sources > maxLoadSources:
+		return usageError("--sources %d is over the maximum %d (pass --i-know if you mean it)", o.sources, maxLoadSources)
+	case o.timeout > maxLoadTimeout:
+		return usageError("--timeout %s is over the maximum %s (pass --i-know if you mean it)", o.timeout, maxLoadTimeout)
+	}
+	return nil
+}
+
 func runLoad(cmd *cobra.Command, o *loadOptions) error {
+	ths, err := reports.ParseThresholds(o.thresholds)
+	if err != nil {
+		return usageError("--threshold: %v", err)
+	}
+	if o.abortOnFail && len(ths) == 0 {
+		return usageError("--abort-on-fail needs at least one --threshold")
+	}
 	cfg, w, err := loadConfig(cmd, o)
 	if err != nil {
 		return err
@@ -212,6 +323,7 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 		fmt.Fprintf(stderr, "partcopy: no --endpoint: loading the embedded reference endpoint at %s\n", e.URL())
 	}
 	ccfg := o.ep.clientConfig(res)
+	ccfg.Timeout = o.timeout
 	if !embedded {
 		if err := probe(ctx, ccfg, o.ep.source); err != nil {
 			if ctx.Err() != nil {
@@ -268,6 +380,11 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 		cfg.Sinks = append(cfg.Sinks, promSink)
 	}
 	o.shard.beforeAttack(&cfg, time.Now(), stderr)
+	var abort *load.AbortCheck
+	if o.abortOnFail {
+		abort = load.NewAbortCheck(ths, cfg)
+		cfg.Sinks, cfg.Stop = append(cfg.Sinks, abort), abort.Stop()
+	}
 	run, attackErr := load.Attack(ctx, sc, cfg)
 	prog.Finish()
 	if run == nil {
@@ -278,10 +395,24 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	cleanup()
 
 	meta := load.Meta{Endpoint: res.Endpoint, Version: partcopyVersion(), Workload: sc.Workload(), Implementation: impl,
-		Provenance: collectProvenance(o.ep.usedAWSProfile(embedded), res.Credentials.Secrets()...)}
+		Provenance: collectProvenance(o.ep.usedAWSProfile(embedded), res.Credentials.Secrets()...), Thresholds: ths}
 	o.shard.meta(&meta)
-	_, err = outs.Finish(run, meta)
+	if abort != nil && run.Stopped {
+		meta.Aborted = abort.Reason()
+	}
+	rep, err := outs.Finish(run, meta)
 	run.WriteSummary(stdout, meta)
+	if len(rep.Thresholds) > 0 {
+		fmt.Fprintln(stdout, "Thresholds:")
+		for _, t := range rep.Thresholds {
+			fmt.Fprintf(stdout, "  %s\n", t.Line())
+		}
+		limited := rep.Generator != nil && rep.Generator.Limited
+		fmt.Fprintf(stdout, "Verdict: %s\n", reports.ThresholdVerdict(rep.Thresholds, limited))
+	}
+	if meta.Aborted != "" {
+		fmt.Fprintf(stdout, "Stopped early after %s: %s can no longer be met\n", run.Elapsed().Round(time.Millisecond), meta.Aborted)
+	}
 	m := sc.Maintenance()
 	fmt.Fprintf(stdout, "Uploads: %d opened, %d completed, %d aborted, %d maintenance failures (not measured)\n",
 		m.Created, m.Completed, m.Aborted, m.Failed)
@@ -298,6 +429,14 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 		return checkFailed("not a single copy succeeded (%d failed, mostly %s)", run.Counts.Failed, top[0])
 	case run.Counts.Ops == 0:
 		return checkFailed("no copy completed in %s", run.Elapsed().Round(time.Millisecond))
+	case !reports.ThresholdsPassed(rep.Thresholds):
+		var missed []string
+		for _, t := range rep.Thresholds {
+			if !t.OK {
+				missed = append(missed, fmt.Sprintf("%s (measured %s)", t.Expr, reports.FormatThresholdValue(t.Value, t.Unit)))
+			}
+		}
+		return checkFailed("threshold not met: %s", strings.Join(missed, ", "))
 	}
 	return nil
 }

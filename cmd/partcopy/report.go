@@ -57,8 +57,9 @@ func readReportFile(path string) (schema string, data []byte, err error) {
 
 func newReportCompareCmd() *cobra.Command {
 	var (
-		th       reports.Thresholds
+		th       = reports.DefaultThresholds()
 		markdown string
+		noGates  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compare OLD.json NEW.json",
@@ -71,9 +72,10 @@ regression; compare prints the changes and exits 1 if any clause regressed.
 
 Load reports are compared percentile by percentile (corrected, uncorrected
 and TTFB latency), with the throughput ratio and error rates. compare prints
-the delta table and exits 1 if a threshold given by a flag is exceeded; the
-latency thresholds apply to the corrected (total) latency. Without threshold
-flags nothing is gated.
+the delta table and exits 1 if a threshold is exceeded; the latency
+thresholds apply to the corrected (total) latency. By default a p99 increase
+over 10% and any error-rate increase fail (--max-p99-increase 0 and
+--no-default-gates turn them off).
 
 Exit codes: 0 no regression, 1 regression or threshold exceeded, 2 unreadable
 file, unknown schema, or two different schemas.`,
@@ -83,6 +85,12 @@ file, unknown schema, or two different schemas.`,
       --max-error-rate-increase 0.5 --markdown load-diff.md`,
 		Args: reportExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
+			if noGates {
+				if !c.Flags().Changed("max-p99-increase") {
+					th.MaxP99IncreasePct = 0
+				}
+				th.ErrorRateGate = false
+			}
 			for name, v := range map[string]float64{
 				"--max-p99-increase": th.MaxP99IncreasePct, "--max-p50-increase": th.MaxP50IncreasePct,
 				"--min-throughput-ratio": th.MinThroughputRatio, "--max-error-rate-increase": th.MaxErrorRateIncrease,
@@ -103,7 +111,8 @@ file, unknown schema, or two different schemas.`,
 				return usageError("cannot compare a %s report (%s) with a %s report (%s)", oldSchema, args[0], newSchema, args[1])
 			}
 			if oldSchema == reports.ConformanceSchema {
-				if th != (reports.Thresholds{}) {
+				if c.Flags().Changed("max-p99-increase") || c.Flags().Changed("max-p50-increase") ||
+					c.Flags().Changed("min-throughput-ratio") || c.Flags().Changed("max-error-rate-increase") {
 					return usageError("threshold flags apply to load reports only; %s is a conformance report", args[0])
 				}
 				return compareConformance(c.OutOrStdout(), args, oldData, newData, markdown)
@@ -112,10 +121,11 @@ file, unknown schema, or two different schemas.`,
 		},
 	}
 	f := cmd.Flags()
-	f.Float64Var(&th.MaxP99IncreasePct, "max-p99-increase", 0, "fail if corrected p99 latency rises by more than `PCT` percent (0: not checked)")
+	f.Float64Var(&th.MaxP99IncreasePct, "max-p99-increase", th.MaxP99IncreasePct, "fail if corrected p99 latency rises by more than `PCT` percent (0: not checked)")
 	f.Float64Var(&th.MaxP50IncreasePct, "max-p50-increase", 0, "fail if corrected p50 latency rises by more than `PCT` percent (0: not checked)")
 	f.Float64Var(&th.MinThroughputRatio, "min-throughput-ratio", 0, "fail if new/old copies per second falls below `R`, e.g. 0.9 (0: not checked)")
-	f.Float64Var(&th.MaxErrorRateIncrease, "max-error-rate-increase", 0, "fail if the error rate rises by more than `PCT` percentage points (0: not checked)")
+	f.Float64Var(&th.MaxErrorRateIncrease, "max-error-rate-increase", 0, "fail if the error rate rises by more than `PCT` percentage points (default 0: any increase fails)")
+	f.BoolVar(&noGates, "no-default-gates", false, "do not apply the default gates (p99 +10%, any error-rate increase); only the flags given")
 	f.StringVar(&markdown, "markdown", "", "also write the comparison as Markdown to `FILE`")
 	return cmd
 }

@@ -37,10 +37,14 @@ func writeConformance(t *testing.T, dir, name string, states ...reports.SpecStat
 }
 
 func writeLoad(t *testing.T, dir, name string, p99, ops float64) string {
+	return writeLoadFailed(t, dir, name, p99, ops, 0)
+}
+
+func writeLoadFailed(t *testing.T, dir, name string, p99, ops float64, failed int64) string {
 	t.Helper()
 	l := reports.Load{
 		Schema: reports.LoadSchema, Endpoint: "http://127.0.0.1:9000", Mode: reports.ModeOpen, TargetRate: 100,
-		Ops:        reports.LoadOps{Total: 1000, Succeeded: 1000},
+		Ops:        reports.LoadOps{Total: 1000, Succeeded: 1000 - failed, Failed: failed},
 		Throughput: reports.Throughput{OpsPerSecond: ops},
 		LatencyMs:  reports.LatencySet{Total: reports.Latency{P50: 10, P99: p99, Count: 1000}},
 	}
@@ -64,6 +68,8 @@ func TestReportCommand(t *testing.T) {
 	better := writeConformance(t, dir, "better.json", P, P, P)
 	loadOld := writeLoad(t, dir, "load-old.json", 80, 100)
 	loadNew := writeLoad(t, dir, "load-new.json", 100, 95)
+	// 0% -> 54% failed at the same p99: compare without flags used to say PASS.
+	loadErr := writeLoadFailed(t, dir, "load-err.json", 100, 95, 540)
 	unknown := filepath.Join(dir, "v9.json")
 	if err := os.WriteFile(unknown, []byte(`{"schema":"partcopy/conformance/v9"}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -85,9 +91,12 @@ func TestReportCommand(t *testing.T) {
 		{"regression", []string{"report", "compare", base, worse}, exitCheckFailed},
 		{"improvement", []string{"report", "compare", base, better}, exitOK},
 		{"improvement reversed", []string{"report", "compare", better, base}, exitCheckFailed},
-		{"load no thresholds", []string{"report", "compare", loadOld, loadNew}, exitOK},
+		{"load default gates: p99 +25%", []string{"report", "compare", loadOld, loadNew}, exitCheckFailed},
+		{"load no default gates", []string{"report", "compare", loadOld, loadNew, "--no-default-gates"}, exitOK},
 		{"load p99 over", []string{"report", "compare", loadOld, loadNew, "--max-p99-increase", "20", "--markdown", md}, exitCheckFailed},
 		{"load p99 within", []string{"report", "compare", loadOld, loadNew, "--max-p99-increase", "30"}, exitOK},
+		{"load error rate up", []string{"report", "compare", loadOld, loadErr, "--max-p99-increase", "30"}, exitCheckFailed},
+		{"load error rate up, allowed", []string{"report", "compare", loadOld, loadErr, "--max-p99-increase", "30", "--max-error-rate-increase", "60"}, exitOK},
 		{"load throughput under", []string{"report", "compare", loadOld, loadNew, "--min-throughput-ratio", "0.96"}, exitCheckFailed},
 		{"mixed schemas", []string{"report", "compare", base, loadNew}, exitUsage},
 		{"unknown schema", []string{"report", "compare", base, unknown}, exitUsage},
