@@ -285,9 +285,9 @@ func CompareLoad(old, new Load, t Thresholds) LoadDiff {
 		if r.l.Interrupted {
 			d.Warnings = append(d.Warnings, fmt.Sprintf("the %s run was interrupted", r.name))
 		}
-		if (r.l.LatencyOf == LatencyOfSucceeded) != (old.LatencyOf == new.LatencyOf) && r.name == "new" {
-			d.Warnings = append(d.Warnings, "one report's latency mixes failed and successful copies (written before the split), the other's does not")
-		}
+	}
+	if old.LatencyOf != new.LatencyOf {
+		d.Warnings = append(d.Warnings, "one report's latency mixes failed and successful copies (written before the split), the other's does not")
 	}
 	return d
 }

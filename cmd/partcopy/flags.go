@@ -245,16 +245,21 @@ func probe(ctx context.Context, cfg s3call.Config, src credentialSource) error {
 	if err != nil {
 		return asUsage(err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	// A shorter request timeout (load --timeout) bounds the pre-check too.
+	limit := probeTimeout
+	if cfg.Timeout > 0 && cfg.Timeout < limit {
+		limit = cfg.Timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	ep := redact.URL(cfg.Endpoint)
 	ex, err := c.ListBuckets(ctx)
 	if err != nil {
-		return usageError("%s", probeTransportError(ctx, ep, err))
+		return usageError("%s", probeTransportError(ctx, ep, err, limit))
 	}
 	if ex.BodyErr != nil {
 		if ctx.Err() != nil {
-			return usageError("%s answered %d but its body did not end within %v: not an S3 endpoint (check --endpoint)", ep, ex.Status, probeTimeout)
+			return usageError("%s answered %d but its body did not end within %v: not an S3 endpoint (check --endpoint)", ep, ex.Status, limit)
 		}
 		return usageError("%s answered %d with a truncated body (%d bytes, then %s): not an S3 endpoint, or a broken proxy in between",
 			ep, ex.Status, len(ex.Body), rootCause(ex.BodyErr))
@@ -312,11 +317,11 @@ var expectedRegion = regexp.MustCompile(`expecting '([a-z0-9-]{2,40})'|<Region>(
 // probeTransportError says in one line why no answer came: nothing
 // listening, plain HTTP spoken to HTTPS (or the reverse), TLS trust,
 // silence.
-func probeTransportError(ctx context.Context, ep string, err error) string {
+func probeTransportError(ctx context.Context, ep string, err error, limit time.Duration) string {
 	msg := rootCause(err)
 	switch {
 	case ctx.Err() == context.DeadlineExceeded || strings.Contains(msg, "deadline exceeded") || strings.Contains(msg, "timeout"):
-		return fmt.Sprintf("%s did not answer ListBuckets within %v: is it an S3 endpoint, and is it up?", ep, probeTimeout)
+		return fmt.Sprintf("%s did not answer ListBuckets within %v: is it an S3 endpoint, and is it up?", ep, limit)
 	case strings.Contains(msg, "first record does not look like a TLS handshake") || strings.Contains(msg, "server gave HTTP response"):
 		return fmt.Sprintf("%s speaks plain HTTP, not HTTPS: use http:// in --endpoint", ep)
 	case strings.Contains(msg, "malformed HTTP response") && strings.HasPrefix(ep, "http://"):
