@@ -43,7 +43,7 @@ const ReasonTODO = "TODO: confirm from the exchange"
 // ReadExpected reads an expectation file.
 func ReadExpected(path string) (Expected, error) {
 	var e Expected
-	data, err := os.ReadFile(path)
+	data, err := ReadBounded(path, MaxInputSize)
 	if err != nil {
 		return e, err
 	}

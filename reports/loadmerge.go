@@ -200,7 +200,7 @@ func readLoadShard(dir string) LoadShard {
 		return s
 	}
 	defer f.Close()
-	s.Hists, err = ReadHlog(f)
+	s.Hists, err = ReadHlog(io.LimitReader(f, MaxInputSize))
 	if err != nil {
 		s.Err = fmt.Errorf("%s: %w", FileLatencyHlog, err)
 	}

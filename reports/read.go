@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -90,9 +91,37 @@ func parseReport[T any](data []byte, want string) (T, error) {
 	return r, nil
 }
 
+// MaxInputSize bounds every file partcopy reads as input (reports to
+// compare, render or merge, expectations, options files): a conformance
+// report with every exchange recorded is a few MiB, and decoding takes
+// about ten times the file's size in memory.
+const MaxInputSize = 64 << 20
+
+// ReadBounded reads at most max bytes of the regular file (or pipe) at
+// path; a longer input is an error that says so, without reading the
+// rest (/dev/zero never ends).
+func ReadBounded(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a partcopy file", path, max>>20)
+	}
+	return data, nil
+}
+
 // readReport reads a report of schema want from path; errors name the path.
 func readReport[T any](path, want string) (T, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadBounded(path, MaxInputSize)
 	if err != nil {
 		var zero T
 		return zero, err

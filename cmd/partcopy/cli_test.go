@@ -281,3 +281,55 @@ func TestPrecheckProvesS3(t *testing.T) {
 	}
 	checkBadInputs(t, []string{"precheck/secret+key0001"}, inputs)
 }
+
+// TestBadFilesAndNumbers: input files are read bounded (/dev/zero, a huge
+// file), an options file's errors never repeat its values (a secret under
+// a wrong key or in a number option), NaN and Inf are refused everywhere,
+// and run's load settings are checked before its conformance run.
+func TestBadFilesAndNumbers(t *testing.T) {
+	dir := t.TempDir()
+	secret := "cfgSECRET/vQx7+0001xyz"
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	wrongKey := write("wrong-key.yaml", "secret_key: "+secret+"\n")
+	valueAsKey := write("value-key.yaml", secret+": 1\n")
+	wrongType := write("wrong-type.yaml", "restore-timeout: "+secret+"\n")
+	badYAML := write("bad.yaml", "endpoint: [\""+secret+"\n")
+	nested := write("nested.yaml", "secret-key:\n  inner: "+secret+"\n")
+	huge := filepath.Join(dir, "huge.json")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(200 << 20); err != nil { // sparse: 200 MB of zeros
+		t.Fatal(err)
+	}
+	f.Close()
+	report := write("conf.json", `{"schema":"partcopy/conformance/v1"}`)
+	inputs := []badInput{
+		{name: "config /dev/zero", args: []string{"conform", "--config", "/dev/zero"}, want: "larger than"},
+		{name: "config directory", args: []string{"conform", "--config", dir}, want: "is a directory"},
+		{name: "config secret under a wrong key", args: []string{"conform", "--config", wrongKey}, want: "unknown option"},
+		{name: "config value as key", args: []string{"conform", "--config", valueAsKey}, want: "not a flag name"},
+		{name: "config wrong type", args: []string{"conform", "--config", wrongType}, want: "not a valid duration value"},
+		{name: "config bad YAML", args: []string{"conform", "--config", badYAML}, want: "not a YAML map"},
+		{name: "config nested", args: []string{"conform", "--config", nested}, want: "a map is not a flag value"},
+		{name: "compare /dev/zero", args: []string{"report", "compare", "/dev/zero", report}, want: "larger than"},
+		{name: "compare huge", args: []string{"report", "compare", report, huge}, want: "larger than"},
+		{name: "render /dev/zero", args: []string{"report", "render", "/dev/zero", "--out", t.TempDir()}, want: "larger than"},
+		{name: "merge /dev/zero", args: []string{"report", "merge", "/dev/zero", report, "--out", filepath.Join(dir, "m.json")}, want: "larger than"},
+		{name: "compare NaN", args: []string{"report", "compare", "--max-p99-increase", "NaN", report, report}, want: "finite"},
+		{name: "compare Inf ratio", args: []string{"report", "compare", "--min-throughput-ratio", "+Inf", report, report}, want: "finite"},
+		{name: "load rate NaN", args: []string{"load", "--rate", "NaN"}, want: "finite"},
+		{name: "load rate Inf", args: []string{"load", "--rate", "+Inf"}, want: "finite"},
+		{name: "run load-rate -1", args: []string{"run", "--load-rate", "-1", "--out", t.TempDir()}, want: "--load-rate"},
+		{name: "run load-rate NaN", args: []string{"run", "--load-rate", "NaN", "--out", t.TempDir()}, want: "finite"},
+		{name: "run load-duration 0", args: []string{"run", "--load-duration", "0s", "--out", t.TempDir()}, want: "--load-duration"},
+	}
+	checkBadInputs(t, []string{secret}, inputs)
+}

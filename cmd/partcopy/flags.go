@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/partcopy/partcopy/internal/redact"
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/reports"
 )
 
 // endpointFlags are the flags every command that talks to an endpoint
@@ -172,6 +174,23 @@ func registerSecretFlags(fs *pflag.FlagSet) {
 			redact.Add(f.Value.String())
 		}
 	})
+}
+
+// checkFiniteFlags refuses NaN and ±Inf in every number flag (rates,
+// thresholds, ratios): NaN compares false with every bound, so it would
+// silently disable the check it was meant for.
+func checkFiniteFlags(fs *pflag.FlagSet) error {
+	var bad error
+	fs.Visit(func(f *pflag.Flag) {
+		if bad != nil || f.Value.Type() != "float64" && f.Value.Type() != "float32" {
+			return
+		}
+		v, err := strconv.ParseFloat(f.Value.String(), 64)
+		if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			bad = usageError("--%s %s: give a finite number", f.Name, f.Value.String())
+		}
+	})
+	return bad
 }
 
 // isSecretFlag reports whether a flag's value is a secret.
@@ -424,26 +443,40 @@ func parseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
+// maxConfigFile bounds an options file: a page of flags is a few KiB.
+const maxConfigFile = 1 << 20
+
 // applyConfigFile reads a YAML options file whose keys are flag names and
 // sets every flag the command line did not set explicitly: explicit flags
-// override the file.
+// override the file. The file is read bounded (/dev/zero is one line and
+// exit 2), and no error repeats a value from it: a secret under a wrong
+// key, or in a value of the wrong type, is never printed.
 func applyConfigFile(cmd *cobra.Command, path string) error {
 	if path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := reports.ReadBounded(path, maxConfigFile)
 	if err != nil {
-		return usageError("--config: %v", err)
+		return usageError("--config: %s", configReadError(err, path))
 	}
 	var m map[string]any
 	if err := yaml.Unmarshal(data, &m); err != nil {
-		return usageError("--config %s: not a YAML map of flag names to values: %v", path, err)
+		return usageError("--config %s: not a YAML map of flag names to values%s", path, yamlLine(err))
 	}
 	fs := cmd.Flags()
-	for k, v := range m {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := m[k]
 		fl := fs.Lookup(k)
 		if fl == nil {
-			return usageError("--config %s: unknown option %q (keys are flag names without --)", path, k)
+			return usageError("--config %s: unknown option %s (keys are flag names without --; see '%s --help')", path, showKey(k), cmd.CommandPath())
+		}
+		if k == "config" {
+			return usageError("--config %s: an options file cannot name another one", path)
 		}
 		if fl.Changed {
 			continue
@@ -452,16 +485,61 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 		switch t := v.(type) {
 		case []any:
 			for _, e := range t {
+				if _, nested := e.(map[string]any); nested {
+					return usageError("--config %s: option %s: a list of maps is not a flag value", path, k)
+				}
 				vals = append(vals, fmt.Sprint(e))
 			}
+		case map[string]any:
+			return usageError("--config %s: option %s: a map is not a flag value", path, k)
+		case nil:
+			return usageError("--config %s: option %s has no value", path, k)
 		default:
 			vals = []string{fmt.Sprint(t)}
 		}
+		if isSecretFlag(k) {
+			redact.Add(vals...)
+		}
 		for _, s := range vals {
 			if err := fs.Set(k, s); err != nil {
-				return usageError("--config %s: option %q: %v", path, k, err)
+				return usageError("--config %s: option %s: not a valid %s value (see '%s --help')", path, k, fl.Value.Type(), cmd.CommandPath())
 			}
 		}
 	}
-	return nil
+	registerSecretFlags(fs)
+	return checkFiniteFlags(fs)
 }
+
+// configReadError is why an options file could not be read, without Go's
+// internals.
+func configReadError(err error, path string) string {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Sprintf("%s does not exist", path)
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Sprintf("%s is not readable", path)
+	}
+	return oneLine(err.Error())
+}
+
+// yamlLine keeps the line number of a YAML error and drops the rest: the
+// parser quotes the text it choked on, which may be a secret.
+func yamlLine(err error) string {
+	if m := yamlLineRe.FindString(err.Error()); m != "" {
+		return " (error at " + m + ")"
+	}
+	return ""
+}
+
+var yamlLineRe = regexp.MustCompile(`line \d+`)
+
+// showKey names an unknown key when it looks like a flag name; anything
+// else (a value pasted in key position) is not repeated.
+func showKey(k string) string {
+	if flagName.MatchString(k) {
+		return fmt.Sprintf("%q", k)
+	}
+	return "(a key that is not a flag name)"
+}
+
+var flagName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}$`)

@@ -44,7 +44,7 @@ func newReportCmd() *cobra.Command {
 // readReportFile reads a JSON report and returns its schema; errors are usage
 // errors (exit 2) on one line.
 func readReportFile(path string) (schema string, data []byte, err error) {
-	data, err = os.ReadFile(path)
+	data, err = reports.ReadBounded(path, reports.MaxInputSize)
 	if err != nil {
 		return "", nil, usageError("read report: %v", err)
 	}

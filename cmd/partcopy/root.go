@@ -42,7 +42,10 @@ tripped), 2 usage/config/connection error, 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentPreRun = func(c *cobra.Command, _ []string) { registerSecretFlags(c.Flags()) }
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		registerSecretFlags(c.Flags())
+		return checkFiniteFlags(c.Flags())
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see '%s --help')", err, c.CommandPath())
 	})

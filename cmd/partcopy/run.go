@@ -45,6 +45,15 @@ under load; 2 usage error; 130 interrupted.`,
 				if err := applyConfigFile(c, configFile); err != nil {
 					return err
 				}
+				// The load's settings are checked before the conformance
+				// run, not after it (NaN and Inf are refused for every
+				// flag before any command runs).
+				if loadRate <= 0 {
+					return usageError("--load-rate %g: give copies per second > 0", loadRate)
+				}
+				if loadDuration <= 0 {
+					return usageError("--load-duration %s: give a duration > 0", loadDuration)
+				}
 				epArgs := endpointArgs(c.Flags())
 				if impl != "" {
 					epArgs = append(epArgs, "--implementation", impl)
