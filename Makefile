@@ -60,8 +60,16 @@ clients: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# Every Fuzz* target of every package, FUZZTIME each (go test fuzzes one
+# target per run).
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzOutcome200 -fuzztime 60s ./internal/s3call/
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 clean:
 	rm -rf bin build partcopy-report

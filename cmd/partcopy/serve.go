@@ -31,6 +31,9 @@ type serveOptions struct {
 	kmsKeyID                  string
 	domain                    string
 	verbose                   bool
+	maxBodyMemory             string
+	bodyReadTimeout           time.Duration
+	maxConns                  int
 }
 
 func init() {
@@ -46,7 +49,9 @@ the S3 surface the conformance suites and the load generator need around it
 objects, bucket policies and ACLs). It verifies SigV4 and SigV2 signatures.
 
 It knows three principals. Without flags they have fixed, documented
-credentials (this is a local test server; it prints them once at startup):
+credentials (this is a local test server; it prints them once at startup;
+secrets given by flag are never printed, only the access key ids and where
+the secrets came from):
 
   main  ` + refserver.DefaultMain.AccessKey + ` / ` + refserver.DefaultMain.SecretKey + `
   alt   ` + refserver.DefaultAlt.AccessKey + ` / ` + refserver.DefaultAlt.SecretKey + `
@@ -54,6 +59,12 @@ credentials (this is a local test server; it prints them once at startup):
   temp  ` + refserver.DefaultTemp.AccessKey + ` / ` + refserver.DefaultTemp.SecretKey + `
         temporary credentials of main; every request must carry
         x-amz-security-token: ` + refserver.DefaultTemp.SessionToken + ` (D12)
+
+Hostile clients are bounded: a request body takes memory as its bytes
+arrive, never as declared (--max-body-memory over all requests, past it 503
+SlowDown), a body that sends nothing for --body-read-timeout is abandoned,
+at most --max-conns connections are served at once, headers must arrive
+within 10 s and idle connections close after 2 minutes.
 
 Data lives in memory and is gone when the server stops. Big objects built
 server side by part copies cost memory per part, not per byte.
@@ -96,6 +107,9 @@ SIGINT or SIGTERM stops the server cleanly (exit 0).`,
 		fs.StringVar(&o.kmsKeyID, "kms-key-id", "", "KMS key id reported for SSE-KMS without a named key (default "+refserver.DefaultKMSKeyARN+")")
 		fs.StringVar(&o.domain, "virtual-host-domain", "", "enable virtual-hosted addressing: Host <bucket>.DOMAIN names the bucket")
 		fs.BoolVarP(&o.verbose, "verbose", "v", false, "log one line per request to stderr (never secrets)")
+		fs.StringVar(&o.maxBodyMemory, "max-body-memory", "2GiB", "bound on the request body bytes being received, over all requests (past it: 503 SlowDown); memory is taken as bytes arrive, never as declared")
+		fs.DurationVar(&o.bodyReadTimeout, "body-read-timeout", 30*time.Second, "abandon a request body that sends nothing for this long")
+		fs.IntVar(&o.maxConns, "max-conns", 4096, "connections served at once (more wait to be accepted)")
 		return cmd
 	})
 }
@@ -147,6 +161,16 @@ func (o serveOptions) options(stderr io.Writer) (refserver.Options, error) {
 			return ro, fmt.Errorf("%s must not be negative", name)
 		}
 	}
+	if ro.MaxBodyMemory, err = parseSize(o.maxBodyMemory); err != nil || ro.MaxBodyMemory < 1<<20 {
+		return ro, fmt.Errorf("--max-body-memory %q: give a size of at least 1MiB", o.maxBodyMemory)
+	}
+	if o.bodyReadTimeout <= 0 {
+		return ro, fmt.Errorf("--body-read-timeout must be > 0")
+	}
+	if o.maxConns < 1 {
+		return ro, fmt.Errorf("--max-conns must be at least 1")
+	}
+	ro.BodyReadTimeout, ro.MaxConns = o.bodyReadTimeout, o.maxConns
 	ro.Region = o.region
 	ro.RestoreDelay, ro.KeepAliveCopy, ro.CopyDelay = o.restoreDelay, o.keepAlive, o.copyDelay
 	ro.DefaultKMSKeyID = o.kmsKeyID
@@ -156,6 +180,15 @@ func (o serveOptions) options(stderr io.Writer) (refserver.Options, error) {
 		ro.Logf = lg.Printf
 	}
 	return ro, nil
+}
+
+// shownSecret is what the banner prints for a secret: the documented
+// default itself, or where a given one came from.
+func shownSecret(v, def, flag string) string {
+	if v == def {
+		return v + " (documented default)"
+	}
+	return "(from " + flag + ", not shown)"
 }
 
 func runServe(c *cobra.Command, o serveOptions) error {
@@ -171,16 +204,22 @@ func runServe(c *cobra.Command, o serveOptions) error {
 	}
 	eff := run.Server.Options()
 	out := c.OutOrStdout()
-	// Printing the credentials is this command's purpose: they are the
-	// local test server's own, printed once here and never logged.
+	// The documented defaults are public and printed so that they can be
+	// copied; a secret given on the command line is never printed, only
+	// where it came from.
 	fmt.Fprintf(out, "partcopy reference S3 endpoint: %s (region %s)\n", run.URL, eff.Region)
 	for _, p := range []struct {
-		role string
-		p    refserver.Principal
-	}{{"main", eff.Main}, {"alt", eff.Alt}, {"temp", eff.Temp}} {
-		fmt.Fprintf(out, "  %-4s  access key %s  secret key %s", p.role, p.p.AccessKey, p.p.SecretKey)
+		role        string
+		p, def      refserver.Principal
+		flag, token string
+	}{
+		{"main", eff.Main, refserver.DefaultMain, "--secret-key", ""},
+		{"alt", eff.Alt, refserver.DefaultAlt, "--alt-secret-key", ""},
+		{"temp", eff.Temp, refserver.DefaultTemp, "--temp-secret-key", "--session-token"},
+	} {
+		fmt.Fprintf(out, "  %-4s  access key %s  secret key %s", p.role, p.p.AccessKey, shownSecret(p.p.SecretKey, p.def.SecretKey, p.flag))
 		if p.p.SessionToken != "" {
-			fmt.Fprintf(out, "  session token %s", p.p.SessionToken)
+			fmt.Fprintf(out, "  session token %s", shownSecret(p.p.SessionToken, p.def.SessionToken, p.token))
 		}
 		fmt.Fprintln(out)
 	}

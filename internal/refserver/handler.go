@@ -55,6 +55,10 @@ type respWriter struct {
 	wrote  bool
 }
 
+// Unwrap lets http.ResponseController reach the connection (read
+// deadlines while a body arrives).
+func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *respWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.status = code
@@ -433,15 +437,21 @@ func (v *bodyVerifier) check() ([16]byte, *apiError) {
 	return sum, nil
 }
 
-// bodyChunk is the size of the blobs an uploaded body is stored in: memory
-// is allocated chunk by chunk as bytes arrive (a client that declares 5 GiB
-// and sends nothing costs one chunk), and no contiguous buffer of the whole
-// body is ever needed.
+// bodyChunk is the size of the blobs an uploaded body is stored in: no
+// contiguous buffer of the whole body is ever needed.
 const bodyChunk = 8 << 20
+
+// bodyFirstRead is the buffer a body starts with; it doubles as bytes
+// arrive, so a request holds at most about twice what it received (a
+// client that declares 5 GiB and sends nothing costs 32 KiB).
+const bodyFirstRead = 32 << 10
 
 // readObjectBody reads the body of PutObject/UploadPart: Content-Length is
 // required and at most 5 GiB. It returns the data as a content of chunk
-// blobs, and its MD5.
+// blobs, and its MD5. Memory is taken as bytes arrive, from the server's
+// budget of body bytes in flight (Options.MaxBodyMemory): past it the
+// request is answered 503 SlowDown. A body that sends nothing for
+// Options.BodyReadTimeout is abandoned.
 func (q *request) readObjectBody() (*content, [16]byte, *apiError) {
 	n := q.r.ContentLength
 	if n < 0 {
@@ -454,21 +464,52 @@ func (q *request) readObjectBody() (*content, [16]byte, *apiError) {
 	if e != nil {
 		return nil, [16]byte{}, e
 	}
+	var reserved int64
+	defer func() { q.s.bodyMem.Add(-reserved) }()
+	rc := http.NewResponseController(q.w)
 	var segs []segment
 	for left := n; left > 0; {
-		chunk := make([]byte, min(left, bodyChunk))
-		if _, err := io.ReadFull(q.r.Body, chunk); err != nil {
-			return nil, [16]byte{}, errf(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+		chunk, e := q.readChunk(rc, min(left, bodyChunk), &reserved)
+		if e != nil {
+			return nil, [16]byte{}, e
 		}
 		v.write(chunk)
 		segs = append(segs, segment{b: &blob{data: chunk}, n: int64(len(chunk))})
 		left -= int64(len(chunk))
 	}
+	_ = rc.SetReadDeadline(time.Time{})
 	sum, e := v.check()
 	if e != nil {
 		return nil, sum, e
 	}
 	return newContent(segs), sum, nil
+}
+
+// readChunk reads exactly want bytes of the body into a buffer that grows
+// with what arrived, reserving each growth from the server's budget.
+func (q *request) readChunk(rc *http.ResponseController, want int64, reserved *int64) ([]byte, *apiError) {
+	var buf []byte
+	for int64(len(buf)) < want {
+		if len(buf) == cap(buf) {
+			newCap := min(want, max(2*int64(cap(buf)), bodyFirstRead))
+			grow := newCap - int64(cap(buf))
+			if q.s.bodyMem.Add(grow) > q.s.opt.MaxBodyMemory {
+				q.s.bodyMem.Add(-grow)
+				return nil, errf(http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate: too many request bodies in flight.")
+			}
+			*reserved += grow
+			nb := make([]byte, len(buf), newCap)
+			copy(nb, buf)
+			buf = nb
+		}
+		_ = rc.SetReadDeadline(time.Now().Add(q.s.opt.BodyReadTimeout))
+		m, err := q.r.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err != nil && int64(len(buf)) < want {
+			return nil, errf(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+		}
+	}
+	return buf, nil
 }
 
 // isoTime formats S3 XML timestamps: ISO 8601 with milliseconds, UTC (D13).

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/netutil"
 )
 
 // Principal is one set of credentials the endpoint accepts.
@@ -79,6 +81,16 @@ type Options struct {
 	// Host is "<bucket>.<BaseDomain>" (port ignored) addresses <bucket>.
 	// "" means path-style only.
 	BaseDomain string
+	// MaxBodyMemory bounds the bytes of request bodies being received,
+	// summed over all requests; past it a request gets 503 SlowDown. 0
+	// means 2 GiB. Memory is taken as bytes arrive, never as declared.
+	MaxBodyMemory int64
+	// BodyReadTimeout abandons a request body that sends nothing for this
+	// long; 0 means 30 s.
+	BodyReadTimeout time.Duration
+	// MaxConns bounds the connections served at once (more wait to be
+	// accepted); 0 means 4096.
+	MaxConns int
 	// Logf receives one line per request and per recovered panic; nil
 	// means silent. Secrets are never passed to it.
 	Logf func(format string, args ...any)
@@ -105,6 +117,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Temp.Name == "" {
 		o.Temp.Name = "temp"
+	}
+	if o.MaxBodyMemory <= 0 {
+		o.MaxBodyMemory = 2 << 30
+	}
+	if o.BodyReadTimeout <= 0 {
+		o.BodyReadTimeout = 30 * time.Second
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 4096
 	}
 	if o.MinPartSize <= 0 {
 		o.MinPartSize = 5 << 20
@@ -136,6 +157,7 @@ type Server struct {
 	buckets map[string]*bucket
 	uploads map[string]*upload
 
+	bodyMem  atomic.Int64 // bytes of request bodies being received
 	memo     md5Memo
 	salt     []byte // SSE-C key hashes are salted with it; never stored keys
 	reqSeq   atomic.Uint64
@@ -237,6 +259,9 @@ func Start(ctx context.Context, o Options, addr string, tlsCert, tlsKey string) 
 	if err != nil {
 		return nil, fmt.Errorf("refserver: listen %s: %w", addr, err)
 	}
+	// Connections past MaxConns wait in the kernel's backlog: each costs a
+	// goroutine and buffers, and a flood of idle ones must not add up.
+	ln = netutil.LimitListener(ln, srv.opt.MaxConns)
 	hs := NewHTTPServer(srv)
 	scheme := "http"
 	if tlsCfg != nil {
