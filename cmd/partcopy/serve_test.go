@@ -19,8 +19,8 @@ import (
 	"github.com/partcopy/partcopy/internal/s3call"
 )
 
-// startServe starts 'partcopy serve' on a free port and returns its URL.
-func startServe(t *testing.T, args ...string) (*child, string) {
+// startServeChild starts 'partcopy serve' on a free port and returns its URL.
+func startServeChild(t *testing.T, args ...string) (*child, string) {
 	t.Helper()
 	c := startChild(t, nil, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	deadline := time.Now().Add(30 * time.Second)
@@ -63,7 +63,7 @@ func TestServeSlowPutsBoundedMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("500 connections")
 	}
-	srv, base := startServe(t)
+	srv, base := startServeChild(t)
 	main := refserver.DefaultMain
 	c, err := s3call.New(s3call.Config{Endpoint: base, Credentials: s3call.Credentials{AccessKey: main.AccessKey, SecretKey: main.SecretKey}})
 	if err != nil {
@@ -145,7 +145,7 @@ func slowPuts(t *testing.T, signer *v4.Signer, creds aws.Credentials, base, host
 // banner or logs; the access key ids are, and where the secrets came from.
 func TestServeNeverPrintsGivenSecrets(t *testing.T) {
 	sk, tok := "serveGIVEN/secret+key01", "serveGIVENsession/token+02"
-	srv, base := startServe(t, "--access-key", "AKIDSERVEGIVEN", "--secret-key", sk, "--session-token", tok, "--verbose")
+	srv, base := startServeChild(t, "--access-key", "AKIDSERVEGIVEN", "--secret-key", sk, "--session-token", tok, "--verbose")
 	c, err := s3call.New(s3call.Config{Endpoint: base, Credentials: s3call.Credentials{AccessKey: "AKIDSERVEGIVEN", SecretKey: sk}})
 	if err != nil {
 		t.Fatal(err)
