@@ -242,12 +242,11 @@ func joinComma(s []string) string {
 // fmtDur renders a duration with ms precision that suits latencies.
 func fmtDur(d time.Duration) string { return fmtMs(float64(d) / 1e6) }
 
-// WriteHGRM writes h's percentile distribution in HdrHistogram's text
-// format (as wrk2 and outputPercentileDistribution print it: 5 ticks per
-// half distance, values in milliseconds), readable by HdrHistogram's plotter.
+// WriteHGRM writes h's percentile distribution byte for byte in wrk2's
+// layout (reports.WriteHGRM: its marker, columns and footer; 5 ticks per half
+// distance, values in milliseconds), readable by HdrHistogram's plotter.
 func WriteHGRM(w io.Writer, h *hdrhistogram.Histogram) error {
-	_, err := h.PercentilesPrint(w, 5, 1e6)
-	return err
+	return reports.WriteHGRM(w, h)
 }
 
 // summaryPercentiles are the rows of the wrk-style latency distribution.

@@ -73,8 +73,8 @@ func TestOutputs(t *testing.T) {
 		}
 	}
 	hgrm, _ := os.ReadFile(filepath.Join(dir, FileHGRM))
-	if !strings.HasPrefix(string(hgrm), " Value\tPercentile\tTotalCount\t1/(1-Percentile)") || !strings.Contains(string(hgrm), "#[Max     =") {
-		t.Errorf("latency.hgrm is not in HdrHistogram's percentile format:\n%s", hgrm)
+	if !strings.HasPrefix(string(hgrm), "  Detailed Percentile spectrum:\n       Value   Percentile   TotalCount 1/(1-Percentile)\n\n") || !strings.Contains(string(hgrm), "#[Max     =") {
+		t.Errorf("latency.hgrm is not in wrk2's percentile layout:\n%s", hgrm)
 	}
 	var summary bytes.Buffer
 	run.WriteSummary(&summary, meta)

@@ -642,9 +642,7 @@ func WriteLoadMerge(dir string, m LoadMerge) error {
 	for tag, name := range map[string]string{TagTotal: FileLatencyHGRM, TagTTFB: FileLatencyTTFBHGRM, TagUncorrected: FileLatencyUncorrectedHGR} {
 		if h := m.Hist[tag]; h != nil {
 			files = append(files, fileWriter{name, func(w io.Writer) error {
-				// As the load module writes them: ms, 5 ticks per half distance.
-				_, err := h.PercentilesPrint(w, 5, 1/hlogUnitMs)
-				return err
+				return WriteHGRM(w, h) // as the load module writes them
 			}})
 		}
 	}

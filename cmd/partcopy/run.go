@@ -2,10 +2,18 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/partcopy/partcopy/reports"
 )
 
 func init() {
@@ -54,6 +62,7 @@ under load; 2 usage error; 130 interrupted.`,
 				if loadDuration <= 0 {
 					return usageError("--load-duration %s: give a duration > 0", loadDuration)
 				}
+				started := time.Now()
 				epArgs := endpointArgs(c.Flags())
 				if impl != "" {
 					epArgs = append(epArgs, "--implementation", impl)
@@ -75,14 +84,16 @@ under load; 2 usage error; 130 interrupted.`,
 				fmt.Fprintf(c.OutOrStdout(), "\npartcopy run: load, %s at %g copies/s\n", loadDuration, loadRate)
 				loadErr := subcommand(c, append([]string{"load", "--out", out, "--duration", loadDuration.String(),
 					"--rate", fmt.Sprint(loadRate)}, epArgs...))
+				verdict := "PASS"
+				if loadErr != nil || conformErr != nil {
+					verdict = "FAIL"
+				}
+				fmt.Fprintf(c.OutOrStdout(), "\npartcopy run: %s\n", verdict)
+				printReportFiles(c.OutOrStdout(), out, started)
 				if loadErr != nil {
 					return loadErr
 				}
-				if conformErr != nil {
-					return conformErr
-				}
-				fmt.Fprintf(c.OutOrStdout(), "\npartcopy run: PASS; reports in %s (conformance.md, load.md)\n", out)
-				return nil
+				return conformErr
 			},
 		}
 		fs := cmd.Flags()
@@ -97,6 +108,48 @@ under load; 2 usage error; 130 interrupted.`,
 		_ = fs.MarkHidden("embedded") // run is embedded unless --endpoint is given
 		return cmd
 	})
+}
+
+// printReportFiles names the report directory, the file to open first and
+// every other file this run wrote there.
+func printReportFiles(w io.Writer, dir string, since time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	var files []string
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && !e.IsDir() && !info.ModTime().Before(since.Add(-time.Second)) {
+			files = append(files, e.Name())
+		}
+	}
+	sort.Slice(files, func(i, j int) bool {
+		// Conformance first, then load, the rest by name.
+		rank := func(s string) int {
+			switch {
+			case s == reports.FileConformanceHTML:
+				return 0
+			case strings.HasPrefix(s, "conformance") || s == reports.FileJUnit:
+				return 1
+			case strings.HasPrefix(s, "load"):
+				return 2
+			}
+			return 3
+		}
+		if rank(files[i]) != rank(files[j]) {
+			return rank(files[i]) < rank(files[j])
+		}
+		return files[i] < files[j]
+	})
+	fmt.Fprintf(w, "  reports in %s\n", dir)
+	if slices.Contains(files, reports.FileConformanceHTML) {
+		fmt.Fprintf(w, "  open first: %s\n", filepath.Join(dir, reports.FileConformanceHTML))
+	}
+	for _, f := range files {
+		if f != reports.FileConformanceHTML {
+			fmt.Fprintf(w, "    %s\n", f)
+		}
+	}
 }
 
 // endpointArgs are the endpoint flags set on run's command line, as

@@ -53,6 +53,23 @@ func TestRunIgnoresAmbientEndpoint(t *testing.T) {
 	if !strings.Contains(first, "embedded reference endpoint") {
 		t.Errorf("first line %q does not say the embedded endpoint is used", first)
 	}
+	// The last lines name the directory, the file to open first and the rest.
+	i := strings.LastIndex(stdout.String(), "partcopy run: PASS")
+	if i < 0 {
+		t.Fatalf("no 'partcopy run: PASS' line:\n%s", tail(stdout.String()))
+	}
+	tailOut := stdout.String()[i:]
+	if !strings.Contains(tailOut, "open first: "+filepath.Join(out, "conformance.html")) {
+		t.Errorf("run does not say to open conformance.html first:\n%s", tailOut)
+	}
+	for _, f := range []string{"conformance.json", "conformance.md", "junit.xml", "load.html", "load.json", "latency.hgrm", "latency.svg", "load.csv"} {
+		if !strings.Contains(tailOut, "    "+f+"\n") {
+			t.Errorf("run does not list %s:\n%s", f, tailOut)
+		}
+	}
+	if hgrm, err := os.ReadFile(filepath.Join(out, "latency.hgrm")); err != nil || !strings.HasPrefix(string(hgrm), "  Detailed Percentile spectrum:\n") {
+		t.Errorf("latency.hgrm does not start with wrk2's marker (%v)", err)
+	}
 	if n := lis.conns.Load(); n != 0 {
 		t.Errorf("the ambient endpoint received %d connection(s)", n)
 	}
