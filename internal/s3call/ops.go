@@ -454,24 +454,34 @@ func (c *Client) EmptyAndDeleteBucket(ctx context.Context, bucket string) error 
 			first = err
 		}
 	}
+	// Every call retries 503 SlowDown and 500 InternalError (Retry): a
+	// cleanup given up on a busy endpoint leaves the bucket behind.
 	for round := 0; round < 20; round++ {
-		ups, _, err := c.ListMultipartUploads(ctx, bucket)
+		var ups []Upload
+		_, err := Retry(ctx, func() (ex *Exchange, err error) {
+			ups, ex, err = c.ListMultipartUploads(ctx, bucket)
+			return ex, err
+		})
 		keep(err)
 		for _, u := range ups {
-			ex, err := c.AbortMultipartUpload(ctx, bucket, u.Key, u.UploadID)
+			ex, err := Retry(ctx, func() (*Exchange, error) { return c.AbortMultipartUpload(ctx, bucket, u.Key, u.UploadID) })
 			keep(Check("AbortMultipartUpload", ex, err, 204, 200, 404))
 		}
-		vs, _, err := c.ListObjectVersions(ctx, bucket)
+		var vs []ObjectVersion
+		_, err = Retry(ctx, func() (ex *Exchange, err error) {
+			vs, ex, err = c.ListObjectVersions(ctx, bucket)
+			return ex, err
+		})
 		keep(err)
 		for _, v := range vs {
-			ex, err := c.DeleteObject(ctx, bucket, v.Key, v.VersionID)
+			ex, err := Retry(ctx, func() (*Exchange, error) { return c.DeleteObject(ctx, bucket, v.Key, v.VersionID) })
 			keep(Check("DeleteObject", ex, err, 204, 200, 404))
 		}
 		if len(ups) == 0 && len(vs) == 0 {
 			break
 		}
 	}
-	ex, err := c.DeleteBucket(ctx, bucket)
+	ex, err := Retry(ctx, func() (*Exchange, error) { return c.DeleteBucket(ctx, bucket) })
 	if err := Check("DeleteBucket", ex, err, 204, 200, 404); err != nil {
 		return err
 	}
