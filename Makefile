@@ -5,7 +5,7 @@ PKGS := ./...
 # Servers the real-server conformance runs use (see deploy/).
 REAL_SERVERS ?= minio versitygw moto
 
-.PHONY: all build run test unit kubectl lint realservers expectations compat clients bench fuzz clean
+.PHONY: all build run test unit htmlcheck kubectl lint realservers expectations compat clients bench fuzz clean
 
 all: build
 
@@ -39,8 +39,22 @@ unit: kubectl
 realservers:
 	bash deploy/conform-real.sh check $(REAL_SERVERS)
 
-# Everything: lint, unit tests, then the real servers.
-test: lint unit realservers
+# conformance.html as a browser builds it: headless Chromium loads a failing
+# report, checks the list of clauses that need attention and its links, the
+# collapsed exchanges and the printed length, and saves a screenshot in
+# bin/artifacts/. Debian's chromium is installed when missing.
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
+htmlcheck:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null || { echo "htmlcheck: apt-get install chromium failed"; exit 1; }; \
+	  else echo "htmlcheck: chromium is missing: run 'sudo apt-get install -y chromium' (or set CHROMIUM=/path/to/chromium)"; exit 1; fi; \
+	fi
+	PARTCOPY_CHROMIUM=$$(command -v chromium || command -v chromium-browser || echo "$(CHROMIUM)") \
+	  PARTCOPY_ARTIFACTS=$(CURDIR)/bin/artifacts $(GO) test -count=1 -run 'TestConformanceHTMLInChromium' -v ./reports/
+
+# Everything: lint, unit tests, the HTML check, then the real servers.
+test: lint unit htmlcheck realservers
 
 # Rewrite testdata/expected/ from a fresh run (then confirm every reason).
 expectations:

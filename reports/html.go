@@ -33,21 +33,24 @@ p.banner{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:.
 `
 
 var conformanceHTML = template.Must(template.New("conformance").Funcs(template.FuncMap{
-	"state":   func(states map[string]SpecState, name string) SpecState { return states[name] },
-	"join":    strings.Join,
-	"excerpt": func(s SpecResult) string { return exchangeExcerpt(s.Exchange, 4, 600) },
+	"state": func(states map[string]SpecState, name string) SpecState { return states[name] },
+	"join":  strings.Join,
 	"impl": func(i *Implementation) string {
 		return strings.TrimSpace(i.Name + " " + i.Version)
 	},
 	"upper":      func(r Result) string { return strings.ToUpper(string(r)) },
 	"provenance": func(p *Provenance) [][2]string { return p.Rows() },
 	"css":        func() template.CSS { return template.CSS(pageCSS) },
+	"printcss":   func() template.CSS { return template.CSS(printCSS) },
+	"attention":  attention,
+	"anchors":    specAnchors,
+	"exchanges":  exchangeViews,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8"/>
 <title>partcopy conformance: {{upper .C.Result}}</title>
-<style>{{css}}</style>
+<style>{{css}}{{printcss}}</style>
 </head>
 <body>
 <h1>partcopy conformance <span class="badge result {{.C.Result}}">{{upper .C.Result}}</span></h1>
@@ -64,6 +67,17 @@ var conformanceHTML = template.Must(template.New("conformance").Funcs(template.F
 <tr><th>{{index . 0}}</th><td><code>{{index . 1}}</code></td></tr>
 {{- end}}
 </table>
+{{- with attention .C}}
+<nav class="attention" id="attention">
+<h2>Needs attention: {{len .}} clause(s)</h2>
+<ul>
+{{- range .}}
+<li><a href="#clause-{{.ID}}">{{.ID}}</a> <span class="badge {{.Verdict}}">{{.Verdict}}</span> {{.Title}}
+{{- if .Specs}}<ul>{{range .Specs}}<li>{{if .Anchor}}<a href="#{{.Anchor}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}{{with .Reason}}: <span class="muted">{{.}}</span>{{end}}</li>{{end}}</ul>{{end}}</li>
+{{- end}}
+</ul>
+</nav>
+{{- end}}
 {{- if .C.SuiteFailures}}
 <h2>Suite failures</h2>
 {{- range .C.SuiteFailures}}
@@ -74,21 +88,26 @@ var conformanceHTML = template.Must(template.New("conformance").Funcs(template.F
 <table>
 <thead><tr><th>ID</th><th>Clause</th><th>Verdict</th><th>Specs</th><th>Observed</th></tr></thead>
 <tbody>
+{{- $anchors := anchors .C}}
 {{- range .C.Clauses}}
-<tr class="v-{{.Verdict}}"><td>{{.ID}}</td><td>{{.Title}}</td><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td><td>{{if .Specs}}<ul class="specs">{{range .Specs}}<li>{{.}} <span class="badge {{state $.States .}}">{{state $.States .}}</span></li>{{end}}</ul>{{else}}<span class="muted">no spec</span>{{end}}</td><td>{{join .Observed "; "}}</td></tr>
+<tr class="v-{{.Verdict}}" id="clause-{{.ID}}"><td>{{.ID}}</td><td>{{.Title}}</td><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td><td>{{if .Specs}}<ul class="specs">{{range .Specs}}<li>{{with index $anchors .}}<a href="#{{.}}">{{end}}{{.}}{{if index $anchors .}}</a>{{end}} <span class="badge {{state $.States .}}">{{state $.States .}}</span></li>{{end}}</ul>{{else}}<span class="muted">no spec</span>{{end}}</td><td>{{join .Observed "; "}}</td></tr>
 {{- end}}
 </tbody>
 </table>
 {{- if .Failed}}
 <h2>Failed specs</h2>
 {{- range .Failed}}
-<section class="failed-spec">
+<section class="failed-spec" id="{{index $anchors .Name}}">
 <h3>{{.Name}}</h3>
-<p class="muted">Clauses: {{join .Clauses ", "}}{{if .Location}} · at <code>{{.Location}}</code>{{end}}</p>
+<p class="muted">Clauses: {{range $i, $id := .Clauses}}{{if $i}}, {{end}}<a href="#clause-{{$id}}">{{$id}}</a>{{end}}{{if .Location}} · at <code>{{.Location}}</code>{{end}}</p>
 <pre>{{.Message}}</pre>
-{{- with excerpt .}}
-<p>HTTP exchange (excerpt):</p>
-<pre>{{.}}</pre>
+{{- with exchanges .Exchange}}
+<details class="exchange"><summary>HTTP exchange: {{len .}} record(s), redacted</summary>
+{{- range .}}
+<p class="muted">{{.Summary}}</p>
+<pre>{{.Text}}</pre>
+{{- end}}
+</details>
 {{- end}}
 </section>
 {{- end}}

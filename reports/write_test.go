@@ -145,7 +145,7 @@ func TestWriteHTML(t *testing.T) {
 	page := buf.String()
 	wellFormedXML(t, "conformance.html", buf.Bytes())
 	for _, want := range []string{`class="badge result fail"`, `<span class="badge not-run">not-run</span>`,
-		`<span class="badge unsupported">unsupported</span>`, "&lt;script&gt;", "HTTP exchange (excerpt)"} {
+		`<span class="badge unsupported">unsupported</span>`, "&lt;script&gt;", "HTTP exchange: "} {
 		if !strings.Contains(page, want) {
 			t.Errorf("html lacks %q", want)
 		}
