@@ -138,6 +138,9 @@ func run1(args ...string) error {
 // setupNetns creates n namespaces, or says why it cannot.
 func setupNetns(t *testing.T, n int) (*netnsNet, error) {
 	t.Helper()
+	if os.Getenv("PARTCOPY_TEST_NO_NETNS") != "" {
+		return nil, fmt.Errorf("PARTCOPY_TEST_NO_NETNS is set")
+	}
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("not root")
 	}
