@@ -11,9 +11,10 @@ import (
 // unsupported: losing coverage of a clause is a regression.
 var verdictRank = map[Verdict]int{
 	VerdictFail:        0,
-	VerdictNotRun:      1,
-	VerdictUnsupported: 2,
-	VerdictPass:        3,
+	VerdictBlocked:     1,
+	VerdictNotRun:      2,
+	VerdictUnsupported: 3,
+	VerdictPass:        4,
 }
 
 // Change classifies a clause's verdict change between two runs.
@@ -26,7 +27,30 @@ const (
 	// ChangeOther is a change that is neither: fail -> not-run is no longer
 	// failing, but nothing shows it works either.
 	ChangeOther Change = "changed"
+	// ChangeUnsupported is pass -> unsupported: the endpoint (or the run's
+	// configuration) no longer offers what the clause needs. Shown as its
+	// own change; a regression only with CompareOptions.Strict.
+	ChangeUnsupported Change = "now-unsupported"
 )
+
+// UsableAsBaseline says why c cannot be a baseline: an interrupted run or
+// one stopped by a configuration error has verdicts for only part of its
+// clauses, and comparing with it would hide or invent regressions.
+func (c Conformance) UsableAsBaseline() error {
+	switch {
+	case c.Interrupted || c.Result == ResultIncomplete:
+		return fmt.Errorf("the run was interrupted (result %s): it is no baseline; use a complete run", c.Result)
+	case c.Result == ResultError || c.ConfigError != "":
+		return fmt.Errorf("the run was stopped by a configuration error (%s): it is no baseline; use a complete run", c.ConfigError)
+	}
+	return nil
+}
+
+// CompareOptions tune CompareConformanceWith.
+type CompareOptions struct {
+	// Strict counts pass -> unsupported as a regression.
+	Strict bool
+}
 
 // ClauseChange is one clause whose verdict differs between two runs.
 type ClauseChange struct {
@@ -45,7 +69,13 @@ type ConformanceDiff struct {
 	Changes []ClauseChange `json:"changes"`
 	// NewlyFailingSpecs are specs that failed in new and did not in old.
 	NewlyFailingSpecs []string `json:"newlyFailingSpecs,omitempty"`
+	// LabelFilter is new's --labels subset: only its clauses were compared.
+	LabelFilter string `json:"labelFilter,omitempty"`
 }
+
+// NowUnsupported returns the clauses that passed in old and are
+// unsupported in new (not regressions unless compared strictly).
+func (d ConformanceDiff) NowUnsupported() []ClauseChange { return d.filter(ChangeUnsupported) }
 
 // Regressions returns the clauses whose verdict got worse.
 func (d ConformanceDiff) Regressions() []ClauseChange { return d.filter(ChangeRegression) }
@@ -63,12 +93,34 @@ func (d ConformanceDiff) filter(k Change) []ClauseChange {
 	return out
 }
 
-// CompareConformance compares two runs clause by clause. A clause missing
-// from one run (another profile) counts as not-run there. A worse verdict
-// (pass -> fail, pass -> not-run, unsupported -> fail, ...) is a regression;
-// a better one an improvement, except a change to not-run, which is neither.
+// CompareConformance compares two runs clause by clause with the default
+// options (CompareConformanceWith).
 func CompareConformance(old, new Conformance) ConformanceDiff {
-	d := ConformanceDiff{OldResult: old.Result, NewResult: new.Result}
+	return CompareConformanceWith(old, new, CompareOptions{})
+}
+
+// CompareConformanceWith compares two runs clause by clause. A clause
+// missing from one run (another profile) counts as not-run there. A worse
+// verdict (pass -> fail, pass -> not-run, unsupported -> fail, ...) is a
+// regression; a better one an improvement, except a change to not-run,
+// which is neither; pass -> unsupported is its own change
+// (ChangeUnsupported), a regression only when opts.Strict. When new ran a
+// --labels subset, only the clauses it selected (a spec of it ran, or was
+// at least not filtered out) are compared.
+func CompareConformanceWith(old, new Conformance, opts CompareOptions) ConformanceDiff {
+	d := ConformanceDiff{OldResult: old.Result, NewResult: new.Result, LabelFilter: new.LabelFilter}
+	var selected map[string]bool
+	if new.LabelFilter != "" {
+		selected = map[string]bool{}
+		for _, s := range new.Specs {
+			if s.State == StateSkipped {
+				continue
+			}
+			for _, id := range s.Clauses {
+				selected[id] = true
+			}
+		}
+	}
 	oldV := map[string]ClauseResult{}
 	for _, c := range old.Clauses {
 		oldV[c.ID] = c
@@ -89,6 +141,9 @@ func CompareConformance(old, new Conformance) ConformanceDiff {
 	}
 	SortClauseIDs(ids)
 	for _, id := range ids {
+		if selected != nil && !selected[id] {
+			continue
+		}
 		o, n := oldV[id], newV[id]
 		ov, nv := verdictOrNotRun(o.Verdict), verdictOrNotRun(n.Verdict)
 		if ov == nv {
@@ -100,6 +155,8 @@ func CompareConformance(old, new Conformance) ConformanceDiff {
 		}
 		ch := ClauseChange{ID: id, Title: title, Old: ov, New: nv}
 		switch {
+		case ov == VerdictPass && nv == VerdictUnsupported && !opts.Strict:
+			ch.Change = ChangeUnsupported
 		case verdictRank[nv] < verdictRank[ov]:
 			ch.Change = ChangeRegression
 		case nv == VerdictNotRun:
@@ -133,8 +190,11 @@ func verdictOrNotRun(v Verdict) Verdict {
 // WriteMarkdown renders the diff as Markdown (readable as plain text too).
 func (d ConformanceDiff) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# partcopy conformance comparison\n\nResult: %s -> %s. %d regressions, %d improvements, %d other changes.\n",
-		d.OldResult, d.NewResult, len(d.Regressions()), len(d.Improvements()), len(d.filter(ChangeOther)))
+	fmt.Fprintf(&b, "# partcopy conformance comparison\n\nResult: %s -> %s. %d regressions, %d improvements, %d now unsupported, %d other changes.\n",
+		d.OldResult, d.NewResult, len(d.Regressions()), len(d.Improvements()), len(d.NowUnsupported()), len(d.filter(ChangeOther)))
+	if d.LabelFilter != "" {
+		fmt.Fprintf(&b, "\nOnly the clauses `%s` selected were compared.\n", strings.ReplaceAll(d.LabelFilter, "`", "'"))
+	}
 	if len(d.Changes) == 0 {
 		b.WriteString("\nNo clause verdict changed.\n")
 	} else {

@@ -27,7 +27,7 @@ func TestCompareConformance(t *testing.T) {
 		want     Change // "" = no change
 	}{
 		{P, P, ""}, {F, F, ""}, {U, U, ""}, {N, N, ""},
-		{P, F, ChangeRegression}, {P, N, ChangeRegression}, {P, U, ChangeRegression},
+		{P, F, ChangeRegression}, {P, N, ChangeRegression}, {P, U, ChangeUnsupported},
 		{U, F, ChangeRegression}, {U, N, ChangeRegression}, {N, F, ChangeRegression},
 		{F, P, ChangeImprovement}, {F, U, ChangeImprovement}, {N, P, ChangeImprovement},
 		{N, U, ChangeImprovement}, {U, P, ChangeImprovement},
@@ -185,5 +185,45 @@ func TestCompareLoadDefaultGates(t *testing.T) {
 	limited.Generator = &Generator{Limited: true, Causes: []string{GenCPUStarved}}
 	if d := CompareLoad(base, limited, DefaultThresholds()); !strings.Contains(strings.Join(d.Warnings, ";"), "generator was limited (cpu-starved)") {
 		t.Errorf("warnings %v", d.Warnings)
+	}
+}
+
+// TestCompareStrictAndSubset: pass -> unsupported is a regression only
+// strictly; a --labels run compares only the clauses it selected; an
+// interrupted or errored report is no baseline.
+func TestCompareStrictAndSubset(t *testing.T) {
+	old := conformanceWith(map[string]Verdict{"D07": VerdictPass})
+	cur := conformanceWith(map[string]Verdict{"D07": VerdictUnsupported})
+	if d := CompareConformanceWith(old, cur, CompareOptions{Strict: true}); len(d.Regressions()) != 1 {
+		t.Errorf("strict: %+v", d.Changes)
+	}
+	if d := CompareConformance(old, cur); len(d.Regressions()) != 0 || len(d.NowUnsupported()) != 1 {
+		t.Errorf("default: %+v", d.Changes)
+	}
+	// A subset run: D03 and D07 ran, everything else was filtered out
+	// (skipped) and so is not-run, which must not count as regressions.
+	sub := conformanceWith(map[string]Verdict{"D03": VerdictFail})
+	for i := range sub.Clauses {
+		if id := sub.Clauses[i].ID; id != "D03" && id != "D07" {
+			sub.Clauses[i].Verdict = VerdictNotRun
+		}
+	}
+	sub.LabelFilter = "D03 || D07"
+	sub.Specs = []SpecResult{
+		{Name: "d03", Clauses: []string{"D03"}, State: StateFailed},
+		{Name: "d07", Clauses: []string{"D07"}, State: StatePassed},
+		{Name: "d08", Clauses: []string{"D08"}, State: StateSkipped},
+	}
+	d := CompareConformance(conformanceWith(nil), sub)
+	if regs := d.Regressions(); len(regs) != 1 || regs[0].ID != "D03" {
+		t.Errorf("subset regressions = %+v, want D03 only", regs)
+	}
+	for _, bad := range []Conformance{{Interrupted: true, Result: ResultIncomplete}, {Result: ResultError, ConfigError: "region"}} {
+		if bad.UsableAsBaseline() == nil {
+			t.Errorf("%+v accepted as a baseline", bad.Result)
+		}
+	}
+	if conformanceWith(nil).UsableAsBaseline() != nil {
+		t.Error("a complete run refused as a baseline")
 	}
 }

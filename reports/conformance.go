@@ -19,10 +19,23 @@ const UnsupportedPrefix = clause.UnsupportedPrefix
 // Result is the overall outcome of a conformance run.
 type Result string
 
-// Results.
+// Results, from best to worst news.
 const (
+	// ResultPass: every clause of the profile passed.
 	ResultPass Result = "pass"
+	// ResultPartial: every spec that ran passed, but some clauses of the
+	// profile did not (unsupported, blocked, or not run: a --labels
+	// subset).
+	ResultPartial Result = "partial"
+	// ResultFail: a spec failed, a suite-level failure occurred, or the
+	// endpoint stopped answering.
 	ResultFail Result = "fail"
+	// ResultError: a configuration or transport error stopped the run
+	// (wrong region, TLS mismatch, rejected token, DNS); no verdict is
+	// about the endpoint.
+	ResultError Result = "error"
+	// ResultIncomplete: the run was interrupted (Ctrl-C, --timeout).
+	ResultIncomplete Result = "incomplete"
 )
 
 // SpecState is the outcome of one spec.
@@ -35,6 +48,16 @@ const (
 	StateFailed      SpecState = "failed"
 	StateSkipped     SpecState = "skipped"
 	StateUnsupported SpecState = "unsupported"
+	// StateBlocked: setup could not go on because of another clause's
+	// deviation (BlockedBy names it); not a verdict on the spec's clause.
+	StateBlocked SpecState = "blocked"
+	// StateNotRun: the spec could not run because the endpoint was down.
+	StateNotRun SpecState = "not-run"
+	// StateInterrupted: the run was interrupted while the spec ran.
+	StateInterrupted SpecState = "interrupted"
+	// StateError: a configuration or transport error stopped the spec
+	// and the run.
+	StateError SpecState = "error"
 )
 
 // Verdict is the outcome of one clause, derived from the states of its specs.
@@ -44,6 +67,7 @@ type Verdict string
 const (
 	VerdictPass        Verdict = "pass"
 	VerdictFail        Verdict = "fail"
+	VerdictBlocked     Verdict = "blocked"
 	VerdictUnsupported Verdict = "unsupported"
 	VerdictNotRun      Verdict = "not-run"
 )
@@ -60,6 +84,26 @@ type Summary struct {
 	Failed      int `json:"failed"`
 	Skipped     int `json:"skipped"`
 	Unsupported int `json:"unsupported"`
+	Blocked     int `json:"blocked"`
+	NotRun      int `json:"notRun"`
+	Interrupted int `json:"interrupted"`
+	Errored     int `json:"errored"`
+}
+
+// Incident is the endpoint stopping to answer during a spec: the spec
+// failed with the catalogue's crash message and the run waited for the
+// endpoint (--recover-wait).
+type Incident struct {
+	// Spec is the spec that was running.
+	Spec string `json:"spec"`
+	// Message says what was seen: the transport errors and the last
+	// exchange.
+	Message string `json:"message"`
+	// Recovered says whether the endpoint answered again within the wait.
+	Recovered bool `json:"recovered"`
+	// DownSeconds is how long it did not answer (to recovery, or to the end
+	// of the wait).
+	DownSeconds float64 `json:"downSeconds"`
 }
 
 // ClauseResult is one clause of the profile with the specs that cover it.
@@ -83,12 +127,17 @@ type SpecResult struct {
 	Labels []string `json:"labels"`
 	// Needs are the capabilities the spec declares (clause catalogue
 	// names: alt-principal, kms, cold-tier, ...).
-	Needs           []string  `json:"needs,omitempty"`
-	State           SpecState `json:"state"`
-	Message         string    `json:"message,omitempty"`
-	Location        string    `json:"location,omitempty"`
-	DurationSeconds float64   `json:"durationSeconds"`
-	Observed        []string  `json:"observed,omitempty"`
+	Needs []string  `json:"needs,omitempty"`
+	State SpecState `json:"state"`
+	// BlockedBy is the clause whose deviation blocked the spec's setup.
+	BlockedBy string `json:"blockedBy,omitempty"`
+	// EndpointDown marks the failed spec during which the endpoint stopped
+	// answering.
+	EndpointDown    bool     `json:"endpointDown,omitempty"`
+	Message         string   `json:"message,omitempty"`
+	Location        string   `json:"location,omitempty"`
+	DurationSeconds float64  `json:"durationSeconds"`
+	Observed        []string `json:"observed,omitempty"`
 	// Exchange holds the HTTP exchange records of a failed spec, as the
 	// suites recorded them (redacted again on the way in).
 	Exchange []json.RawMessage `json:"exchange,omitempty"`
@@ -106,7 +155,21 @@ type Conformance struct {
 	// it existed.
 	Provenance *Provenance `json:"provenance,omitempty"`
 	Result     Result      `json:"result"`
-	Summary    Summary     `json:"summary"`
+	// LabelFilter is the --labels subset the run selected ("" = every
+	// spec of the profile).
+	LabelFilter string `json:"labelFilter,omitempty"`
+	// Interrupted says the run was interrupted (Ctrl-C, --timeout): the
+	// result is incomplete.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// ConfigError is the one line naming the configuration or transport
+	// error that stopped the run (the result is error).
+	ConfigError string `json:"configError,omitempty"`
+	// EndpointIncidents are the times the endpoint stopped answering.
+	EndpointIncidents []Incident `json:"endpointIncidents,omitempty"`
+	// LeftoverBuckets are test buckets the run could not remove (the
+	// endpoint was down at cleanup).
+	LeftoverBuckets []string `json:"leftoverBuckets,omitempty"`
+	Summary         Summary  `json:"summary"`
 	// SuiteFailures lists failures outside any spec (a failed BeforeSuite,
 	// an interrupted run); any of them makes the result fail.
 	SuiteFailures []string       `json:"suiteFailures,omitempty"`
@@ -136,6 +199,17 @@ type Meta struct {
 	// Secrets are strings replaced by [REDACTED] wherever they appear
 	// (access/secret keys, SSE-C keys, session tokens). Empty ones are ignored.
 	Secrets []string
+	// LabelFilter is the run's --labels subset; "" means none.
+	LabelFilter string
+	// Interrupted says the run was interrupted.
+	Interrupted bool
+	// ConfigError is the configuration or transport error that stopped the
+	// run, if any.
+	ConfigError string
+	// Incidents are the times the endpoint stopped answering.
+	Incidents []Incident
+	// LeftoverBuckets are buckets the run could not remove.
+	LeftoverBuckets []string
 }
 
 // NewConformance builds a conformance report from the specs of a run and the
@@ -153,8 +227,13 @@ func NewConformance(meta Meta, specs []SpecResult, suiteFailures []string) Confo
 		PartcopyVersion: meta.Version,
 		Endpoint:        sanitizeEndpoint(red, meta.Endpoint),
 		Profile:         meta.Profile,
+		LabelFilter:     meta.LabelFilter,
+		Interrupted:     meta.Interrupted,
+		ConfigError:     meta.ConfigError,
 		secrets:         append([]string(nil), meta.Secrets...),
 	}
+	c.EndpointIncidents = append(c.EndpointIncidents, meta.Incidents...)
+	c.LeftoverBuckets = append(c.LeftoverBuckets, meta.LeftoverBuckets...)
 	if c.GeneratedAt.IsZero() {
 		c.GeneratedAt = time.Now()
 	}
@@ -172,16 +251,20 @@ func NewConformance(meta Meta, specs []SpecResult, suiteFailures []string) Confo
 }
 
 // DeriveVerdict is the verdict of a clause whose specs ended in states: fail
-// if any failed, else pass if any passed, else unsupported if any was
-// unsupported, else not-run (no spec, or only skipped ones).
+// if any failed, else pass if any passed, else blocked if any was blocked
+// (another clause's deviation stopped every spec that ran), else
+// unsupported if any was unsupported, else not-run (no spec, or only
+// skipped, not-run, interrupted or errored ones: nothing was observed).
 func DeriveVerdict(states []SpecState) Verdict {
-	var passed, unsupported bool
+	var passed, blocked, unsupported bool
 	for _, s := range states {
 		switch s {
 		case StateFailed:
 			return VerdictFail
 		case StatePassed:
 			passed = true
+		case StateBlocked:
+			blocked = true
 		case StateUnsupported:
 			unsupported = true
 		}
@@ -189,6 +272,8 @@ func DeriveVerdict(states []SpecState) Verdict {
 	switch {
 	case passed:
 		return VerdictPass
+	case blocked:
+		return VerdictBlocked
 	case unsupported:
 		return VerdictUnsupported
 	}
@@ -209,13 +294,17 @@ func (c *Conformance) Recompute() {
 			c.Summary.Failed++
 		case StateUnsupported:
 			c.Summary.Unsupported++
+		case StateBlocked:
+			c.Summary.Blocked++
+		case StateNotRun:
+			c.Summary.NotRun++
+		case StateInterrupted:
+			c.Summary.Interrupted++
+		case StateError:
+			c.Summary.Errored++
 		default:
 			c.Summary.Skipped++
 		}
-	}
-	c.Result = ResultPass
-	if c.Summary.Failed > 0 || len(c.SuiteFailures) > 0 {
-		c.Result = ResultFail
 	}
 
 	oldTitles := map[string]string{}
@@ -278,6 +367,32 @@ func (c *Conformance) Recompute() {
 		cr.Verdict = DeriveVerdict(states)
 		c.Clauses = append(c.Clauses, cr)
 	}
+	c.Result = c.deriveResult(base)
+}
+
+// deriveResult is the run's result: error (a configuration error stopped
+// it) before incomplete (interrupted) before fail (a spec or the suite
+// failed, or the endpoint stopped answering) before partial (a clause of
+// the profile did not pass) before pass.
+func (c *Conformance) deriveResult(profile []Clause) Result {
+	switch {
+	case c.ConfigError != "" || c.Summary.Errored > 0:
+		return ResultError
+	case c.Interrupted || c.Summary.Interrupted > 0:
+		return ResultIncomplete
+	case c.Summary.Failed > 0 || len(c.SuiteFailures) > 0 || len(c.EndpointIncidents) > 0:
+		return ResultFail
+	}
+	inProfile := map[string]bool{}
+	for _, cl := range profile {
+		inProfile[cl.ID] = true
+	}
+	for _, cl := range c.Clauses {
+		if inProfile[cl.ID] && cl.Verdict != VerdictPass {
+			return ResultPartial
+		}
+	}
+	return ResultPass
 }
 
 // redacted returns a deep copy of c with every string redacted.
@@ -292,6 +407,16 @@ func (c Conformance) redacted() Conformance {
 		out.Implementation = &Implementation{Name: r.String(c.Implementation.Name), Version: r.String(c.Implementation.Version)}
 	}
 	out.SuiteFailures = r.Strings(c.SuiteFailures)
+	out.LabelFilter = r.String(c.LabelFilter)
+	out.ConfigError = r.String(c.ConfigError)
+	out.LeftoverBuckets = r.Strings(c.LeftoverBuckets)
+	if c.EndpointIncidents != nil {
+		out.EndpointIncidents = make([]Incident, len(c.EndpointIncidents))
+		for i, in := range c.EndpointIncidents {
+			in.Spec, in.Message = r.String(in.Spec), r.String(in.Message)
+			out.EndpointIncidents[i] = in
+		}
+	}
 	out.Clauses = make([]ClauseResult, len(c.Clauses))
 	for i, cl := range c.Clauses {
 		out.Clauses[i] = ClauseResult{
@@ -312,6 +437,7 @@ func (c Conformance) redacted() Conformance {
 			ns.Needs = r.Strings(s.Needs)
 		}
 		ns.Message = r.String(s.Message)
+		ns.BlockedBy = r.String(s.BlockedBy)
 		ns.Location = r.String(s.Location)
 		ns.Observed = r.Strings(s.Observed)
 		if s.Exchange != nil {

@@ -184,12 +184,12 @@ func TestNewConformanceMeta(t *testing.T) {
 		result    Result
 		nFailures int
 	}{
-		{"no specs", Meta{Profile: ProfileOBS}, nil, nil, "", nil, ResultPass, 0},
+		{"no specs", Meta{Profile: ProfileOBS}, nil, nil, "", nil, ResultPartial, 0},
 		{"empty implementation is none", Meta{Endpoint: "http://127.0.0.1:1", Implementation: &Implementation{}}, passed, nil,
-			"http://127.0.0.1:1", nil, ResultPass, 0},
-		{"version only", Meta{Implementation: &Implementation{Version: "2"}}, passed, nil, "", &Implementation{Version: "2"}, ResultPass, 0},
+			"http://127.0.0.1:1", nil, ResultPartial, 0},
+		{"version only", Meta{Implementation: &Implementation{Version: "2"}}, passed, nil, "", &Implementation{Version: "2"}, ResultPartial, 0},
 		{"user info and signature", Meta{Endpoint: "https://ak:s/k@h:9000/p?X-Amz-Signature=ff"}, passed, nil,
-			"https://h:9000/p?X-Amz-Signature=[REDACTED]", nil, ResultPass, 0},
+			"https://h:9000/p?X-Amz-Signature=[REDACTED]", nil, ResultPartial, 0},
 		{"suite failure fails a passing run", Meta{}, passed, []string{"BeforeSuite: cannot create bucket"}, "", nil, ResultFail, 1},
 		{"interrupted", Meta{}, passed, []string{"Interrupted by User", "AfterSuite: x"}, "", nil, ResultFail, 2},
 	}
@@ -228,8 +228,8 @@ func TestNewConformanceProfile(t *testing.T) {
 		{Name: "unsupported only", Clauses: []string{"D05"}, State: StateUnsupported, Message: "unsupported: no archive tier"},
 		{Name: "s clause under obs", Clauses: []string{"S01"}, State: StatePassed},
 	}, nil)
-	if c.Result != ResultPass {
-		t.Errorf("result = %s, want pass (unsupported counts as pass)", c.Result)
+	if c.Result != ResultPartial {
+		t.Errorf("result = %s, want partial (nothing failed, but D05 is unsupported and most clauses not run)", c.Result)
 	}
 	if len(c.Clauses) != 26 || c.Clauses[25].ID != "S01" || c.Clauses[4].Verdict != VerdictUnsupported {
 		t.Errorf("obs clauses = %d, last %s, D05 %s", len(c.Clauses), c.Clauses[len(c.Clauses)-1].ID, c.Clauses[4].Verdict)
@@ -251,5 +251,53 @@ func TestProfileOmitsFilteredClauses(t *testing.T) {
 	}
 	if ids["S01"] || !ids["S02"] || !ids["D25"] || len(c.Clauses) != 26 {
 		t.Errorf("obs clauses: %d listed, S01 %v (want false), S02 %v (want true)", len(c.Clauses), ids["S01"], ids["S02"])
+	}
+}
+
+// TestResults: error before incomplete before fail before partial before
+// pass; blocked is a clause verdict of its own, never fail.
+func TestResults(t *testing.T) {
+	all := func(state SpecState, except map[string]SpecState) []SpecResult {
+		var specs []SpecResult
+		for _, cl := range Clauses {
+			st := state
+			if e, ok := except[cl.ID]; ok {
+				st = e
+			}
+			sp := SpecResult{Name: "spec " + cl.ID, Clauses: []string{cl.ID}, State: st}
+			if st == StateBlocked {
+				sp.BlockedBy = "S08"
+			}
+			specs = append(specs, sp)
+		}
+		return specs
+	}
+	tests := []struct {
+		name   string
+		meta   Meta
+		specs  []SpecResult
+		result Result
+		d03    Verdict
+	}{
+		{"every clause passes", Meta{Profile: ProfileS3}, all(StatePassed, nil), ResultPass, VerdictPass},
+		{"one unsupported", Meta{Profile: ProfileS3}, all(StatePassed, map[string]SpecState{"D05": StateUnsupported}), ResultPartial, VerdictPass},
+		{"blocked by a failing clause", Meta{Profile: ProfileS3}, all(StatePassed, map[string]SpecState{"D03": StateBlocked, "S08": StateFailed}), ResultFail, VerdictBlocked},
+		{"blocked alone is partial", Meta{Profile: ProfileS3}, all(StatePassed, map[string]SpecState{"D03": StateBlocked}), ResultPartial, VerdictBlocked},
+		{"interrupted", Meta{Profile: ProfileS3, Interrupted: true}, all(StatePassed, map[string]SpecState{"D03": StateInterrupted}), ResultIncomplete, VerdictNotRun},
+		{"interrupted with a failure", Meta{Profile: ProfileS3}, all(StatePassed, map[string]SpecState{"D03": StateInterrupted, "D04": StateFailed}), ResultIncomplete, VerdictNotRun},
+		{"config error", Meta{Profile: ProfileS3, ConfigError: "wrong region: use --region us-east-1"}, all(StateSkipped, map[string]SpecState{"D03": StateError}), ResultError, VerdictNotRun},
+		{"endpoint down", Meta{Profile: ProfileS3, Incidents: []Incident{{Spec: "spec D02"}}}, all(StatePassed, map[string]SpecState{"D02": StateFailed, "D03": StateNotRun}), ResultFail, VerdictNotRun},
+	}
+	for _, tt := range tests {
+		c := NewConformance(tt.meta, tt.specs, nil)
+		var d03 Verdict
+		for _, cl := range c.Clauses {
+			if cl.ID == "D03" {
+				d03 = cl.Verdict
+			}
+		}
+		if c.Result != tt.result || d03 != tt.d03 {
+			t.Errorf("%s: result %s, D03 %s; want %s, %s", tt.name, c.Result, d03, tt.result, tt.d03)
+		}
 	}
 }

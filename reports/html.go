@@ -21,6 +21,9 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pass,.passed{background:#dafbe1;color:#116329}
 .fail,.failed{background:#ffebe9;color:#a40e26}
 .unsupported{background:#ddf4ff;color:#0550ae}
+.blocked{background:#fbefff;color:#6e40c9}
+.interrupted,.error,.partial,.incomplete{background:#fff1e5;color:#953800}
+.lead{border:2px solid #cf222e;background:#ffebe9;padding:.6em 1em;margin:.8em 0;font-weight:600}
 .not-run,.skipped{background:#fff8c5;color:#7d4e00}
 tr.v-fail td{background:#fff5f5}tr.v-not-run td{background:#fffdf0}
 .result{font-size:1.1em;padding:.2em .8em}
@@ -54,13 +57,31 @@ var conformanceHTML = template.Must(template.New("conformance").Funcs(template.F
 </head>
 <body>
 <h1>partcopy conformance <span class="badge result {{.C.Result}}">{{upper .C.Result}}</span></h1>
+{{- range .Lead}}
+<p class="lead">{{.}}</p>
+{{- end}}
+{{- if .C.EndpointIncidents}}
+<h2>The endpoint stopped answering</h2>
+{{- range .C.EndpointIncidents}}
+<section class="failed-spec">
+<h3>During: {{.Spec}}</h3>
+<pre>{{.Message}}</pre>
+</section>
+{{- end}}
+{{- if .C.LeftoverBuckets}}
+<p>Buckets left behind (not removed): {{join .C.LeftoverBuckets ", "}}</p>
+{{- end}}
+{{- end}}
 <table class="meta">
 <tr><th>Endpoint</th><td>{{.C.Endpoint}}</td></tr>
 {{- if .C.Implementation}}
 <tr><th>Implementation</th><td>{{impl .C.Implementation}}</td></tr>
 {{- end}}
 <tr><th>Profile</th><td>{{.C.Profile}}</td></tr>
-<tr><th>Specs</th><td><span class="badge passed">{{.C.Summary.Passed}} passed</span> <span class="badge failed">{{.C.Summary.Failed}} failed</span> <span class="badge unsupported">{{.C.Summary.Unsupported}} unsupported</span> <span class="badge skipped">{{.C.Summary.Skipped}} skipped</span></td></tr>
+<tr><th>Specs</th><td><span class="badge passed">{{.C.Summary.Passed}} passed</span> <span class="badge failed">{{.C.Summary.Failed}} failed</span> <span class="badge unsupported">{{.C.Summary.Unsupported}} unsupported</span> <span class="badge skipped">{{.C.Summary.Skipped}} skipped</span>{{if .C.Summary.Blocked}} <span class="badge blocked">{{.C.Summary.Blocked}} blocked</span>{{end}}{{if .C.Summary.NotRun}} <span class="badge not-run">{{.C.Summary.NotRun}} not-run</span>{{end}}{{if .C.Summary.Interrupted}} <span class="badge interrupted">{{.C.Summary.Interrupted}} interrupted</span>{{end}}{{if .C.Summary.Errored}} <span class="badge error">{{.C.Summary.Errored}} error</span>{{end}}</td></tr>
+{{- if .C.LabelFilter}}
+<tr><th>Labels</th><td><code>{{.C.LabelFilter}}</code></td></tr>
+{{- end}}
 <tr><th>Clauses</th><td>{{.ClauseCounts}}</td></tr>
 <tr><th>Generated</th><td>{{.Generated}} by partcopy {{.C.PartcopyVersion}} <span class="muted">({{.C.Schema}})</span></td></tr>
 {{- range provenance .C.Provenance}}
@@ -112,11 +133,28 @@ var conformanceHTML = template.Must(template.New("conformance").Funcs(template.F
 </section>
 {{- end}}
 {{- end}}
+{{- if .Blocked}}
+<h2>Blocked</h2>
+<p class="muted">Setup could not go on because of another clause's deviation; that clause's own spec shows it.</p>
+<ul>
+{{- range .Blocked}}
+<li>{{.Name}} ({{join .Clauses ", "}}), blocked by <b>{{.BlockedBy}}</b>: {{.Message}}</li>
+{{- end}}
+</ul>
+{{- end}}
 {{- if .Unsupported}}
 <h2>Unsupported</h2>
 <ul>
 {{- range .Unsupported}}
 <li>{{.Name}} ({{join .Clauses ", "}}): {{.Message}}</li>
+{{- end}}
+</ul>
+{{- end}}
+{{- if .Stopped}}
+<h2>Not run, interrupted or stopped</h2>
+<ul>
+{{- range .Stopped}}
+<li>{{.Name}} ({{join .Clauses ", "}}) <span class="badge {{.State}}">{{.State}}</span>: {{.Message}}</li>
 {{- end}}
 </ul>
 {{- end}}
@@ -134,9 +172,13 @@ func WriteHTML(w io.Writer, c Conformance) error {
 		ClauseCounts        string
 		Generated           string
 		Failed, Unsupported []SpecResult
+		Blocked, Stopped    []SpecResult
+		Lead                []string
 	}{C: c, States: specStates(c.Specs), ClauseCounts: clauseCounts(c.Clauses),
 		Generated: c.GeneratedAt.UTC().Format("2006-01-02 15:04:05Z"),
-		Failed:    specsIn(c.Specs, StateFailed), Unsupported: specsIn(c.Specs, StateUnsupported)}
+		Failed:    specsIn(c.Specs, StateFailed), Unsupported: specsIn(c.Specs, StateUnsupported),
+		Blocked: specsIn(c.Specs, StateBlocked), Lead: leadLines(c),
+		Stopped: append(append(specsIn(c.Specs, StateNotRun), specsIn(c.Specs, StateInterrupted)...), specsIn(c.Specs, StateError)...)}
 	if err := conformanceHTML.Execute(w, data); err != nil {
 		return fmt.Errorf("render html: %w", err)
 	}

@@ -43,6 +43,7 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Skipped   *junitSkipped `xml:"skipped"`
 	Failure   *junitFailure `xml:"failure"`
+	Error     *junitFailure `xml:"error"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
 
@@ -116,6 +117,18 @@ func WriteJUnit(w io.Writer, c Conformance) error {
 				msg = UnsupportedPrefix + msg
 			}
 			tc.Skipped = &junitSkipped{Message: msg}
+		case StateBlocked, StateNotRun:
+			suite.Skipped++
+			tc.Skipped = &junitSkipped{Message: firstLine(s.Message)}
+		case StateInterrupted, StateError:
+			// Not a failed assertion: the run was stopped (Ctrl-C, a
+			// configuration error). CI shows it as an error.
+			suite.Errors++
+			kind := "interrupted"
+			if s.State == StateError {
+				kind = "config-error"
+			}
+			tc.Error = &junitFailure{Message: firstLine(s.Message), Type: kind, Text: s.Message}
 		case StateSkipped:
 			suite.Skipped++
 			msg := s.Message
@@ -131,15 +144,18 @@ func WriteJUnit(w io.Writer, c Conformance) error {
 	}
 	suite.Tests = len(c.Specs)
 	suite.Time = fmt.Sprintf("%.3f", total)
-	doc := junitSuites{
-		Name: "partcopy", Tests: suite.Tests, Failures: suite.Failures,
-		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite},
+	if c.ConfigError != "" {
+		suite.Properties = append(suite.Properties, junitProperty{"configError", c.ConfigError})
 	}
-	if len(c.SuiteFailures) > 0 {
-		// A suite-level failure has no testcase of its own; count it as an
-		// error so CI does not show a green run.
-		doc.Errors = len(c.SuiteFailures)
-		doc.Suites[0].Errors = doc.Errors
+	for _, in := range c.EndpointIncidents {
+		suite.Properties = append(suite.Properties, junitProperty{"endpointDown", in.Spec + ": " + firstLine(in.Message)})
+	}
+	// A suite-level failure has no testcase of its own; count it as an
+	// error so CI does not show a green run.
+	suite.Errors += len(c.SuiteFailures)
+	doc := junitSuites{
+		Name: "partcopy", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
+		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite},
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

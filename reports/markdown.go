@@ -103,6 +103,7 @@ var verdictIcon = map[Verdict]string{
 	VerdictPass:        "✅ pass",
 	VerdictFail:        "❌ fail",
 	VerdictUnsupported: "➖ unsupported",
+	VerdictBlocked:     "⛔ blocked",
 	VerdictNotRun:      "⚠️ not-run",
 }
 
@@ -113,6 +114,25 @@ func WriteMarkdown(w io.Writer, c Conformance) error {
 	c = c.redacted()
 	var b strings.Builder
 	fmt.Fprintf(&b, "# partcopy conformance: %s\n\n", strings.ToUpper(string(c.Result)))
+	// What a reader must know first: the endpoint died, the run was
+	// stopped by a configuration error, or it was interrupted.
+	for _, line := range leadLines(c) {
+		fmt.Fprintf(&b, "> **%s**\n>\n", mdCell(line))
+	}
+	if len(leadLines(c)) > 0 {
+		b.WriteString("\n")
+	}
+	if len(c.EndpointIncidents) > 0 {
+		b.WriteString("## The endpoint stopped answering\n\n")
+		for _, in := range c.EndpointIncidents {
+			fmt.Fprintf(&b, "### During: %s\n\n", mdCell(in.Spec))
+			fence := mdFence(in.Message)
+			fmt.Fprintf(&b, "%s\n%s\n%s\n\n", fence, in.Message, fence)
+		}
+		if len(c.LeftoverBuckets) > 0 {
+			fmt.Fprintf(&b, "Buckets left behind (not removed): %s\n\n", mdCell(strings.Join(c.LeftoverBuckets, ", ")))
+		}
+	}
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	fmt.Fprintf(&b, "| Endpoint | %s |\n", mdCell(c.Endpoint))
 	if c.Implementation != nil {
@@ -120,8 +140,10 @@ func WriteMarkdown(w io.Writer, c Conformance) error {
 	}
 	fmt.Fprintf(&b, "| Profile | %s |\n", mdCell(c.Profile))
 	fmt.Fprintf(&b, "| Result | **%s** |\n", c.Result)
-	fmt.Fprintf(&b, "| Specs | %d passed, %d failed, %d unsupported, %d skipped |\n",
-		c.Summary.Passed, c.Summary.Failed, c.Summary.Unsupported, c.Summary.Skipped)
+	fmt.Fprintf(&b, "| Specs | %s |\n", specCounts(c.Summary))
+	if c.LabelFilter != "" {
+		fmt.Fprintf(&b, "| Labels | `%s` |\n", strings.ReplaceAll(c.LabelFilter, "`", "'"))
+	}
 	fmt.Fprintf(&b, "| Clauses | %s |\n", clauseCounts(c.Clauses))
 	fmt.Fprintf(&b, "| Generated | %s by partcopy %s (%s) |\n\n",
 		c.GeneratedAt.UTC().Format("2006-01-02 15:04:05Z"), mdCell(c.PartcopyVersion), c.Schema)
@@ -170,10 +192,28 @@ func WriteMarkdown(w io.Writer, c Conformance) error {
 		}
 	}
 
+	if blocked := specsIn(c.Specs, StateBlocked); len(blocked) > 0 {
+		b.WriteString("\n## Blocked\n\nSetup could not go on because of another clause's deviation; that clause's own spec shows it.\n\n")
+		for _, s := range blocked {
+			fmt.Fprintf(&b, "- %s (%s), blocked by **%s**: %s\n", mdCell(s.Name), strings.Join(s.Clauses, ", "), s.BlockedBy, mdCell(s.Message))
+		}
+	}
+
 	if unsupported := specsIn(c.Specs, StateUnsupported); len(unsupported) > 0 {
 		b.WriteString("\n## Unsupported\n\n")
 		for _, s := range unsupported {
 			fmt.Fprintf(&b, "- %s (%s): %s\n", mdCell(s.Name), strings.Join(s.Clauses, ", "), mdCell(s.Message))
+		}
+	}
+
+	for _, st := range []SpecState{StateNotRun, StateInterrupted, StateError} {
+		specs := specsIn(c.Specs, st)
+		if len(specs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n## %s\n\n", map[SpecState]string{StateNotRun: "Not run", StateInterrupted: "Interrupted", StateError: "Stopped by a configuration error"}[st])
+		for _, s := range specs {
+			fmt.Fprintf(&b, "- %s (%s): %s\n", mdCell(s.Name), strings.Join(s.Clauses, ", "), mdCell(firstLine(s.Message)))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -200,12 +240,62 @@ func specStates(specs []SpecResult) map[string]SpecState {
 	return m
 }
 
-// clauseCounts summarizes verdicts, "20 pass, 1 fail, 2 unsupported, 10 not-run".
+// clauseCounts summarizes verdicts, "20 pass, 1 fail, 2 unsupported, 10
+// not-run" (blocked only when there is any).
 func clauseCounts(clauses []ClauseResult) string {
 	n := map[Verdict]int{}
 	for _, c := range clauses {
 		n[c.Verdict]++
 	}
-	return fmt.Sprintf("%d pass, %d fail, %d unsupported, %d not-run",
-		n[VerdictPass], n[VerdictFail], n[VerdictUnsupported], n[VerdictNotRun])
+	blocked := ""
+	if n[VerdictBlocked] > 0 {
+		blocked = fmt.Sprintf("%d blocked, ", n[VerdictBlocked])
+	}
+	return fmt.Sprintf("%d pass, %d fail, %s%d unsupported, %d not-run",
+		n[VerdictPass], n[VerdictFail], blocked, n[VerdictUnsupported], n[VerdictNotRun])
+}
+
+// specCounts summarizes spec states; the rarer states only when present.
+func specCounts(s Summary) string {
+	out := fmt.Sprintf("%d passed, %d failed, %d unsupported, %d skipped", s.Passed, s.Failed, s.Unsupported, s.Skipped)
+	for _, x := range []struct {
+		n    int
+		name string
+	}{{s.Blocked, "blocked"}, {s.NotRun, "not-run"}, {s.Interrupted, "interrupted"}, {s.Errored, "error"}} {
+		if x.n > 0 {
+			out += fmt.Sprintf(", %d %s", x.n, x.name)
+		}
+	}
+	return out
+}
+
+// LeadLines are the lines every rendering of c starts with (see
+// leadLines), for the CLI's summary.
+func LeadLines(c Conformance) []string { return leadLines(c.redacted()) }
+
+// SpecCounts summarizes spec states, "3 passed, 1 failed, ...".
+func SpecCounts(s Summary) string { return specCounts(s) }
+
+// ClauseCounts summarizes clause verdicts, "20 pass, 1 fail, ...".
+func ClauseCounts(clauses []ClauseResult) string { return clauseCounts(clauses) }
+
+// leadLines are what every report says before anything else: the
+// configuration error that stopped the run, the endpoint's crash, the
+// interrupt.
+func leadLines(c Conformance) []string {
+	var out []string
+	if c.ConfigError != "" {
+		out = append(out, "Stopped by a configuration error: "+c.ConfigError)
+	}
+	for _, in := range c.EndpointIncidents {
+		state := "did not answer again"
+		if in.Recovered {
+			state = "answered again"
+		}
+		out = append(out, fmt.Sprintf("The endpoint crashed or stopped answering during %q and %s after %.0f s; specs that could not run are not-run.", in.Spec, state, in.DownSeconds))
+	}
+	if c.Interrupted {
+		out = append(out, "The run was interrupted: the result is incomplete, and specs that did not finish have no verdict.")
+	}
+	return out
 }

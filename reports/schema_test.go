@@ -236,7 +236,7 @@ func TestValidatorRejects(t *testing.T) {
 	}
 	mutations := map[string]func(m map[string]any){
 		"missing summary":  func(m map[string]any) { delete(m, "summary") },
-		"bad result":       func(m map[string]any) { m["result"] = "partial" },
+		"bad result":       func(m map[string]any) { m["result"] = "success" },
 		"wrong schema":     func(m map[string]any) { m["schema"] = "partcopy/conformance/v2" },
 		"extra field":      func(m map[string]any) { m["secretKey"] = "x" },
 		"bad clause id":    func(m map[string]any) { m["clauses"].([]any)[0].(map[string]any)["id"] = "C03" },

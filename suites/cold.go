@@ -58,8 +58,9 @@ func (sc *Ctx) mustPutCold(ctx context.Context, bucket string, seed uint64) Obje
 	ex, err := sc.Main.PutObject(ctx, bucket, key, bytes.NewReader(data), int64(len(data)), h)
 	Expect(err).NotTo(HaveOccurred(), "PutObject with x-amz-storage-class")
 	if ex.Status != http.StatusOK {
-		if code := s3call.ErrorCode(ex); refusedUnimplemented(ex) || code == "InvalidStorageClass" {
-			Unsupported(clause.ColdTier, "endpoint has no storage class %s: PutObject answered %d %s", class, ex.Status, code)
+		if refusesStorageClass(ex, class) {
+			e, _ := s3call.ParseError(ex.Body)
+			Unsupported(clause.ColdTier, "endpoint has no storage class %s: PutObject answered %d %s %q", class, ex.Status, e.Code, e.Message)
 		}
 		Expect(s3call.Check("PutObject "+key+" in "+class, ex, nil, 200)).To(Succeed())
 	}
@@ -69,6 +70,31 @@ func (sc *Ctx) mustPutCold(ctx context.Context, bucket string, seed uint64) Obje
 		Unsupported(clause.ColdTier, "endpoint ignored x-amz-storage-class %s: HEAD shows storage class %q", class, got)
 	}
 	return Object{Bucket: bucket, Key: key, ETag: ex.Header.Get("ETag"), VersionID: ex.Header.Get(s3call.HdrVersionID), Data: data}
+}
+
+// refusesStorageClass reports a PutObject answer that says "no such
+// storage class here", in the ways real servers say it: 501 or
+// NotImplemented, or any 4xx whose code or message names the storage class
+// or the argument (InvalidStorageClass, InvalidArgument, "storage class",
+// the class's name).
+func refusesStorageClass(ex *s3call.Exchange, class string) bool {
+	if ex == nil {
+		return false
+	}
+	if refusedUnimplemented(ex) {
+		return true
+	}
+	if ex.Status < 400 || ex.Status >= 500 {
+		return false
+	}
+	e, _ := s3call.ParseError(ex.Body)
+	switch e.Code {
+	case "InvalidStorageClass", "InvalidArgument", "InvalidRequest":
+		return true
+	}
+	m := strings.ToLower(e.Message)
+	return strings.Contains(m, "storage class") || strings.Contains(m, "storageclass") || strings.Contains(m, "storage-class") ||
+		(class != "" && strings.Contains(m, strings.ToLower(class)))
 }
 
 // startRestore asks for o's restore (POST ?restore). Expedited first, as
@@ -82,8 +108,9 @@ func (sc *Ctx) startRestore(ctx context.Context, o Object) {
 		ex, err = sc.Main.RestoreObject(ctx, o.Bucket, o.Key, 1, "")
 		Expect(err).NotTo(HaveOccurred(), "RestoreObject")
 	}
-	if refusedUnimplemented(ex) {
-		Unsupported(clause.ColdTier, "endpoint does not implement RestoreObject (%d %s)", ex.Status, s3call.ErrorCode(ex))
+	if refusedUnimplemented(ex) || ex.Status == http.StatusMethodNotAllowed {
+		e, _ := s3call.ParseError(ex.Body)
+		Unsupported(clause.ColdTier, "endpoint does not implement RestoreObject: POST ?restore answered %d %s %q", ex.Status, e.Code, e.Message)
 	}
 	Expect(s3call.Check("RestoreObject "+o.Key, ex, nil, 200, 202)).To(Succeed())
 }

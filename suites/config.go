@@ -65,6 +65,9 @@ type Config struct {
 	RecordAll bool
 	// BucketPrefix starts every bucket name; "" means "pc".
 	BucketPrefix string
+	// RecoverWait is how long the run waits for an endpoint that stopped
+	// answering during a spec to answer again; 0 means 60 seconds.
+	RecoverWait time.Duration
 }
 
 // NewConfig returns a Config with the defaults filled in for endpoint and
@@ -127,6 +130,13 @@ func (c *Config) restoreTimeout() time.Duration {
 		return 2 * time.Minute
 	}
 	return c.RestoreTimeout
+}
+
+func (c *Config) recoverWait() time.Duration {
+	if c.RecoverWait <= 0 {
+		return 60 * time.Second
+	}
+	return c.RecoverWait
 }
 
 func (c *Config) altPrincipal() string {

@@ -48,21 +48,30 @@ var _ = describe("Special source keys", func(sc *Ctx) {
 			data := s3call.GenBytes(111, 4321)
 			ex, err := sc.Main.PutObject(ctx, bucket, key, bytes.NewReader(data), int64(len(data)), nil)
 			Expect(err).NotTo(HaveOccurred())
-			if ex.Status == 400 {
+			if ex.Status >= 400 && ex.Status < 500 {
 				// The endpoint will not store the key at all (MinIO refuses
-				// "a//b"): there is no object whose copy S04 could check.
-				Unsupported(clause.KeyNames, "the endpoint refuses to store the key %q: %d %s", key, ex.Status, s3call.ErrorCode(ex))
+				// "a//b"; moto's signature check refuses some keys): there
+				// is no object whose copy S04 could check.
+				e, _ := s3call.ParseError(ex.Body)
+				Unsupported(clause.KeyNames, "the endpoint cannot store the key %q: PutObject answered %d %s %q", key, ex.Status, e.Code, e.Message)
 			}
 			Expect(s3call.Check("PutObject "+key, ex, nil, 200)).To(Succeed())
 			src := Object{Bucket: bucket, Key: key, ETag: ex.Header.Get("ETag"), Data: data}
 			// The key must name an object of its own: a server that folds
-			// it onto a decoy ("a//b" onto "a/b") has overwritten the decoy.
+			// it onto a decoy ("a//b" onto "a/b") has overwritten the decoy,
+			// and one that stores it under another name has no object by
+			// this key. Then S04 (how the copy source is decoded) cannot be
+			// checked with this key: unsupported, not failed.
 			for _, d := range stored {
 				ex, err := sc.Main.HeadObject(ctx, bucket, d.Key, "", nil)
-				Expect(s3call.Check("HeadObject "+d.Key, ex, err, 200)).To(Succeed(),
-					"decoy %q vanished after %q was stored: the endpoint treats them as one key", d.Key, key)
-				Expect(SameETag(ex.Header.Get("ETag"), MD5Quoted(d.Data))).To(BeTrue(),
-					"storing %q overwrote %q: the endpoint treats them as one key", key, d.Key)
+				Expect(err).NotTo(HaveOccurred(), "HeadObject %q", d.Key)
+				if ex.Status != 200 || !SameETag(ex.Header.Get("ETag"), MD5Quoted(d.Data)) {
+					Unsupported(clause.KeyNames, "the endpoint cannot hold %q as an object of its own: after storing it, HEAD %q answers %d with ETag %s (it held %s)",
+						key, d.Key, ex.Status, ex.Header.Get("ETag"), MD5Quoted(d.Data))
+				}
+			}
+			if hd, err := sc.Main.HeadObject(ctx, bucket, key, "", nil); err == nil && hd.Status == 404 {
+				Unsupported(clause.KeyNames, "the endpoint stored %q under another name: PutObject answered 200, HEAD of the key answers 404", key)
 			}
 			dst := sc.Name("dst")
 			id := sc.MustUpload(ctx, bucket, dst, nil)

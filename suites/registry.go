@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best dot-imported
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"    //nolint:revive
 )
 
@@ -28,22 +29,32 @@ func describe(text string, body func(sc *Ctx), args ...any) bool {
 
 // Register adds every spec to the Ginkgo tree for cfg. Call it during tree
 // construction: at the top level of a suite file, or inside a container.
-func Register(cfg *Config) {
+// The Run it returns tells, after RunSpecs, what the run learnt about the
+// endpoint besides the verdicts (outages, leftover buckets, the
+// configuration error that stopped it).
+func Register(cfg *Config) *Run {
 	sc := newCtx(cfg)
 	Describe("UploadPartCopy", func() {
 		BeforeEach(func() {
 			Expect(sc.initErr).NotTo(HaveOccurred(), "suite configuration")
 			sc.beginSpec()
+			sc.beforeSpec()
 			sc.checkSpec()
 		})
 		AfterEach(func() {
-			sc.endSpec(CurrentSpecReport().Failed())
+			r := CurrentSpecReport()
+			failed := r.Failed()
+			sc.endSpec(failed)
+			// An interrupted spec (Ctrl-C, --timeout) says nothing about
+			// the endpoint's health.
+			sc.afterSpec(failed && !r.State.Is(types.SpecStateInterrupted|types.SpecStateAborted))
 		})
 		for _, a := range areas {
 			args := append(append([]any{}, a.args...), func() { a.body(sc) })
 			Describe(a.text, args...)
 		}
 	})
+	return &Run{sc: sc}
 }
 
 // Test runs every spec against cfg from `go test`. It applies the

@@ -46,6 +46,8 @@ type conformOptions struct {
 	configFile     string
 	list           bool
 	progress       string
+	recoverWait    time.Duration
+	strict         bool
 }
 
 func init() {
@@ -67,9 +69,20 @@ is a failed copy (D02), wherever it happens.
 Without --endpoint (and without AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL) it starts
 the embedded reference endpoint in process and checks that.
 
-Exit codes: 0 every spec that ran passed or was unsupported; 1 a spec failed
-(with --baseline: a clause got worse than in the baseline); 2 usage, config or
-connection error; 130 interrupted (partial reports are still written).`,
+Results: pass (every clause of the profile passed), partial (every spec that
+ran passed, some clauses unsupported, blocked or not run), fail, error (a
+configuration or transport error such as a wrong --region stopped the run),
+incomplete (interrupted). A spec whose setup hits another clause's deviation
+is "blocked by <clause>", never failed. When the endpoint stops answering
+during a spec, that spec fails with "the endpoint crashed or stopped
+answering during this spec", the run waits --recover-wait for it, and specs
+that could not run are not-run.
+
+Exit codes: 0 pass or partial; 1 a spec failed or the endpoint stopped
+answering (with --baseline: a clause got worse than in the baseline); 2 usage,
+config or connection error (also one found during the run: the report's
+result is error); 130 interrupted (partial reports are still written, result
+incomplete).`,
 			Example: `  # the embedded reference endpoint (nothing else needed)
   partcopy conform
 
@@ -122,6 +135,8 @@ connection error; 130 interrupted (partial reports are still written).`,
 		fs.StringVar(&o.configFile, "config", "", "YAML file of options (keys are flag names); explicit flags override it")
 		fs.BoolVar(&o.list, "list", false, "print every spec with its clause, profiles and needed capabilities (and which this configuration lacks); send no request")
 		fs.BoolVar(&o.list, "dry-run", false, "the same as --list")
+		fs.DurationVar(&o.recoverWait, "recover-wait", 60*time.Second, "when the endpoint stops answering during a spec, how long to wait for it to answer again (specs that cannot run meanwhile are not-run)")
+		fs.BoolVar(&o.strict, "strict", false, "with --baseline: a clause that passed and is now unsupported counts as a regression")
 		return cmd
 	})
 }
@@ -186,6 +201,7 @@ func setupConform(ctx context.Context, o *conformOptions) (*conformRun, error) {
 	cfg.Profile = o.profile
 	cfg.SkipLarge = o.skipLarge
 	cfg.RecordAll = o.recordAll
+	cfg.RecoverWait = o.recoverWait
 	if err := cfg.Validate(); err != nil {
 		run.close()
 		return nil, asUsage(err)
@@ -233,13 +249,16 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 		if err != nil {
 			return usageError("--baseline: %v", err)
 		}
+		if err := b.UsableAsBaseline(); err != nil {
+			return usageError("--baseline %s: %v", o.baseline, err)
+		}
 		baseline = &b
 	}
 
 	var report ginkgotypes.Report
 	ginkgo.ReportAfterSuite("partcopy conformance report", func(r ginkgo.Report) { report = r })
 	gomega.RegisterFailHandler(ginkgo.Fail)
-	suites.Register(cfg)
+	srun := suites.Register(cfg)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	suiteCfg.LabelFilter = suites.CombineLabelFilters(cfg.LabelFilter(), o.labels)
 	suiteCfg.Timeout = o.timeout
@@ -251,11 +270,16 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 	ginkgo.RunSpecs(&specFailer{}, "partcopy UploadPartCopy conformance", suiteCfg, reporterCfg)
 	stopProgress()
 
+	var incidents []reports.Incident
+	for _, in := range srun.Incidents() {
+		incidents = append(incidents, reports.Incident{Spec: in.Spec, Message: in.Message, Recovered: in.Recovered, DownSeconds: in.Down.Seconds()})
+	}
 	c := ginkgoreport.FromGinkgo(report, reports.Meta{
 		Endpoint: cfg.Client.Endpoint, Profile: cfg.Profile,
 		Implementation: implementation(o.implementation, run.embedded != nil),
 		Version:        partcopyVersion(), Secrets: cfg.Secrets(),
-		Provenance: collectProvenance(o.ep.usedAWSProfile(run.embedded != nil), cfg.Secrets()...),
+		Provenance:  collectProvenance(o.ep.usedAWSProfile(run.embedded != nil), cfg.Secrets()...),
+		LabelFilter: o.labels, ConfigError: srun.ConfigError(), Incidents: incidents, LeftoverBuckets: srun.LeftoverBuckets(),
 	})
 	if err := reports.WriteAll(o.out, c); err != nil {
 		return usageError("writing reports to %s: %v", o.out, err)
@@ -263,11 +287,23 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 	printConformSummary(stdout, c, o.out)
 	printFailedSpecs(stdout, c, o.out)
 
-	if interruptedRun(report) {
-		return interrupted("interrupted: partial reports written to %s", o.out)
+	switch {
+	case c.Result == reports.ResultError:
+		// No verdict is about the endpoint: the configuration is wrong.
+		return usageError("%s (the run stopped; reports in %s say result error)", c.ConfigError, o.out)
+	case c.Interrupted || interruptedRun(report):
+		return interrupted("interrupted: partial reports written to %s (result incomplete)", o.out)
+	case len(c.EndpointIncidents) > 0:
+		in := c.EndpointIncidents[0]
+		state := "it did not answer again within --recover-wait"
+		if in.Recovered {
+			state = fmt.Sprintf("it answered again after %.0f s", in.DownSeconds)
+		}
+		return checkFailed("the endpoint crashed or stopped answering during %q; %s; %d spec(s) not run: see %s",
+			in.Spec, state, c.Summary.NotRun, filepath.Join(o.out, "conformance.md"))
 	}
 	if baseline != nil {
-		diff := reports.CompareConformance(*baseline, c)
+		diff := reports.CompareConformanceWith(*baseline, c, reports.CompareOptions{Strict: o.strict})
 		if regs := diff.Regressions(); len(regs) > 0 {
 			var ids []string
 			for _, r := range regs {
@@ -275,10 +311,17 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 			}
 			return checkFailed("%d clause(s) got worse than the baseline: %s", len(regs), strings.Join(ids, ", "))
 		}
+		if now := diff.NowUnsupported(); len(now) > 0 {
+			var ids []string
+			for _, r := range now {
+				ids = append(ids, r.ID)
+			}
+			fmt.Fprintf(stdout, "now unsupported (not counted; --strict would): %s\n", strings.Join(ids, ", "))
+		}
 		fmt.Fprintf(stdout, "no clause got worse than the baseline %s\n", o.baseline)
 		return nil
 	}
-	if c.Result != reports.ResultPass {
+	if c.Result == reports.ResultFail {
 		return checkFailed("%d spec(s) failed: see %s", c.Summary.Failed+len(c.SuiteFailures), filepath.Join(o.out, "conformance.md"))
 	}
 	return nil
@@ -310,8 +353,10 @@ func implementation(flag string, embedded bool) *reports.Implementation {
 // where the reports are.
 func printConformSummary(w io.Writer, c reports.Conformance, out string) {
 	fmt.Fprintf(w, "\npartcopy conform: %s against %s (profile %s)\n", strings.ToUpper(string(c.Result)), c.Endpoint, c.Profile)
-	fmt.Fprintf(w, "  specs: %d passed, %d failed, %d unsupported, %d skipped\n",
-		c.Summary.Passed, c.Summary.Failed, c.Summary.Unsupported, c.Summary.Skipped)
+	for _, line := range reports.LeadLines(c) {
+		fmt.Fprintf(w, "  !! %s\n", line)
+	}
+	fmt.Fprintf(w, "  specs: %s\n", reports.SpecCounts(c.Summary))
 	counts := map[reports.Verdict]int{}
 	for _, cl := range c.Clauses {
 		counts[cl.Verdict]++
@@ -319,8 +364,10 @@ func printConformSummary(w io.Writer, c reports.Conformance, out string) {
 			fmt.Fprintf(w, "  %-4s %-11s %s\n", cl.ID, cl.Verdict, cl.Title)
 		}
 	}
-	fmt.Fprintf(w, "  clauses: %d pass, %d fail, %d unsupported, %d not-run\n",
-		counts[reports.VerdictPass], counts[reports.VerdictFail], counts[reports.VerdictUnsupported], counts[reports.VerdictNotRun])
+	fmt.Fprintf(w, "  clauses: %s\n", reports.ClauseCounts(c.Clauses))
+	if len(c.LeftoverBuckets) > 0 {
+		fmt.Fprintf(w, "  buckets left behind: %s\n", strings.Join(c.LeftoverBuckets, ", "))
+	}
 	fmt.Fprintf(w, "  reports: %s\n", filepath.Join(out, "conformance.md"))
 }
 

@@ -60,6 +60,7 @@ func newReportCompareCmd() *cobra.Command {
 		th       = reports.DefaultThresholds()
 		markdown string
 		noGates  bool
+		strict   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compare OLD.json NEW.json",
@@ -68,7 +69,9 @@ func newReportCompareCmd() *cobra.Command {
 
 Conformance reports are compared clause by clause. A clause whose verdict got
 worse (pass -> fail, pass -> not-run, unsupported -> fail, ...) is a
-regression; compare prints the changes and exits 1 if any clause regressed.
+regression; pass -> unsupported is shown as its own change and is a regression
+only with --strict. compare prints the changes and exits 1 if any clause
+regressed. An interrupted or errored OLD report is refused (it is no baseline).
 
 Load reports are compared percentile by percentile (corrected, uncorrected
 and TTFB latency), with the throughput ratio and error rates. compare prints
@@ -115,7 +118,7 @@ file, unknown schema, or two different schemas.`,
 					c.Flags().Changed("min-throughput-ratio") || c.Flags().Changed("max-error-rate-increase") {
 					return usageError("threshold flags apply to load reports only; %s is a conformance report", args[0])
 				}
-				return compareConformance(c.OutOrStdout(), args, oldData, newData, markdown)
+				return compareConformance(c.OutOrStdout(), args, oldData, newData, markdown, strict)
 			}
 			return compareLoad(c.OutOrStdout(), args, oldData, newData, th, markdown)
 		},
@@ -127,10 +130,11 @@ file, unknown schema, or two different schemas.`,
 	f.Float64Var(&th.MaxErrorRateIncrease, "max-error-rate-increase", 0, "fail if the error rate rises by more than `PCT` percentage points (default 0: any increase fails)")
 	f.BoolVar(&noGates, "no-default-gates", false, "do not apply the default gates (p99 +10%, any error-rate increase); only the flags given")
 	f.StringVar(&markdown, "markdown", "", "also write the comparison as Markdown to `FILE`")
+	f.BoolVar(&strict, "strict", false, "conformance: count pass -> unsupported as a regression")
 	return cmd
 }
 
-func compareConformance(out io.Writer, args []string, oldData, newData []byte, markdown string) error {
+func compareConformance(out io.Writer, args []string, oldData, newData []byte, markdown string, strict bool) error {
 	old, err := reports.ParseConformance(oldData)
 	if err != nil {
 		return usageError("%s: %v", args[0], err)
@@ -139,7 +143,10 @@ func compareConformance(out io.Writer, args []string, oldData, newData []byte, m
 	if err != nil {
 		return usageError("%s: %v", args[1], err)
 	}
-	d := reports.CompareConformance(old, cur)
+	if err := old.UsableAsBaseline(); err != nil {
+		return usageError("%s: %v", args[0], err)
+	}
+	d := reports.CompareConformanceWith(old, cur, reports.CompareOptions{Strict: strict})
 	if err := writeComparison(out, markdown, d.WriteMarkdown); err != nil {
 		return err
 	}

@@ -90,7 +90,9 @@ func TestReportCommand(t *testing.T) {
 		{"same", []string{"report", "compare", base, base}, exitOK},
 		{"regression", []string{"report", "compare", base, worse}, exitCheckFailed},
 		{"improvement", []string{"report", "compare", base, better}, exitOK},
-		{"improvement reversed", []string{"report", "compare", better, base}, exitCheckFailed},
+		// pass -> unsupported is its own change, a regression only --strict.
+		{"improvement reversed", []string{"report", "compare", better, base}, exitOK},
+		{"improvement reversed, strict", []string{"report", "compare", "--strict", better, base}, exitCheckFailed},
 		{"load default gates: p99 +25%", []string{"report", "compare", loadOld, loadNew}, exitCheckFailed},
 		{"load no default gates", []string{"report", "compare", loadOld, loadNew, "--no-default-gates"}, exitOK},
 		{"load p99 over", []string{"report", "compare", loadOld, loadNew, "--max-p99-increase", "20", "--markdown", md}, exitCheckFailed},

@@ -181,7 +181,7 @@ func conform(t *testing.T, rules []string, seed int64) runResult {
 		t.Fatalf("the run failed outside any spec: %q", res.Report.SuiteFailures)
 	}
 	// Exit code and report agree (exit 1 exactly when a spec failed).
-	if wantExit := map[reports.Result]int{reports.ResultPass: 0, reports.ResultFail: 1}[res.Report.Result]; res.ExitCode != wantExit {
+	if wantExit := map[reports.Result]int{reports.ResultPass: 0, reports.ResultPartial: 0, reports.ResultFail: 1}[res.Report.Result]; res.ExitCode != wantExit {
 		t.Errorf("exit code %d but the report's result is %s", res.ExitCode, res.Report.Result)
 	}
 	if len(res.Report.Specs) < 50 {
@@ -349,9 +349,10 @@ func baselineRun(t *testing.T) runResult {
 		// so that the failure is recorded once and the result shared.
 		ok := t.Run("baseline without proxy", func(t *testing.T) {
 			baseline.res = conform(t, nil, 0)
-			if baseline.res.Report.Result != reports.ResultPass {
-				t.Errorf("the suite fails against the reference endpoint without any proxy: %s",
-					failedList(specs(t, baseline.res.Report)))
+			// --skip-large: D22 is unsupported, so the best result is partial.
+			if baseline.res.Report.Result != reports.ResultPartial {
+				t.Errorf("the suite fails against the reference endpoint without any proxy (result %s): %s",
+					baseline.res.Report.Result, failedList(specs(t, baseline.res.Report)))
 			}
 			c := countStates(specs(t, baseline.res.Report))
 			t.Logf("baseline: %v in %s", c, baseline.res.Elapsed.Round(100*time.Millisecond))

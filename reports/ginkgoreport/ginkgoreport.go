@@ -25,9 +25,29 @@ const (
 // FromGinkgo builds a conformance report from a Ginkgo report. Every clause
 // of meta.Profile is listed, covered or not. All strings are redacted with
 // meta.Secrets and the built-in patterns (see reports.NewConformance).
+//
+// Ginkgo's own words become partcopy's outcomes here: a Skip with the
+// catalogue's unsupported, blocked or not-run prefix is that state; an
+// interrupted spec (Ctrl-C, --timeout) is interrupted and the run
+// incomplete, never failed; a spec that carries the config-error entry is
+// error and its line the report's ConfigError; a failed spec that carries
+// the endpoint-down entry fails with the catalogue's crash message and is
+// the report's endpoint incident (meta.Incidents, from the suites, may
+// already hold it: it is not repeated).
 func FromGinkgo(r ginkgotypes.Report, meta reports.Meta) reports.Conformance {
-	suiteFailures := append([]string(nil), r.SpecialSuiteFailureReasons...)
+	var suiteFailures []string
+	for _, reason := range r.SpecialSuiteFailureReasons {
+		if isInterruptReason(reason) {
+			meta.Interrupted = true
+			continue
+		}
+		suiteFailures = append(suiteFailures, reason)
+	}
 	specs := []reports.SpecResult{}
+	known := map[string]bool{}
+	for _, in := range meta.Incidents {
+		known[in.Spec] = true
+	}
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType != ginkgotypes.NodeTypeIt {
 			// Suite-level nodes are not specs, but their failure (a
@@ -37,9 +57,36 @@ func FromGinkgo(r ginkgotypes.Report, meta reports.Meta) reports.Conformance {
 			}
 			continue
 		}
-		specs = append(specs, specFromGinkgo(sr))
+		s := specFromGinkgo(sr)
+		switch {
+		case s.State == reports.StateInterrupted:
+			meta.Interrupted = true
+		case s.State == reports.StateError && meta.ConfigError == "":
+			meta.ConfigError = entryValue(sr, clause.EntryConfigError)
+		case s.EndpointDown && !known[s.Name]:
+			known[s.Name] = true
+			meta.Incidents = append(meta.Incidents, reports.Incident{Spec: s.Name, Message: entryValue(sr, clause.EntryEndpointDown)})
+		}
+		specs = append(specs, s)
 	}
 	return reports.NewConformance(meta, specs, suiteFailures)
+}
+
+// isInterruptReason reports a Ginkgo special failure reason that says the
+// run was interrupted (a signal, or the suite's --timeout).
+func isInterruptReason(reason string) bool {
+	r := strings.ToLower(reason)
+	return strings.Contains(r, "interrupt") || strings.Contains(r, "timeout")
+}
+
+// entryValue is the value of the first report entry named name.
+func entryValue(sr ginkgotypes.SpecReport, name string) string {
+	for _, e := range sr.ReportEntries {
+		if e.Name == name {
+			return entryString(e)
+		}
+	}
+	return ""
 }
 
 // specFromGinkgo converts one It.
@@ -60,13 +107,33 @@ func specFromGinkgo(sr ginkgotypes.SpecReport) reports.SpecResult {
 	}
 
 	msg := sr.Failure.Message
+	trimmed := strings.TrimSpace(msg)
 	switch {
+	case entryValue(sr, clause.EntryConfigError) != "":
+		// Whatever Ginkgo made of it (aborted, failed): the run was
+		// stopped by the configuration, not by the endpoint's behaviour.
+		s.State = reports.StateError
+		msg = entryValue(sr, clause.EntryConfigError)
 	case sr.State == ginkgotypes.SpecStatePassed:
 		s.State = reports.StatePassed
 		msg = ""
-	case sr.State == ginkgotypes.SpecStateSkipped && strings.HasPrefix(strings.TrimSpace(msg), reports.UnsupportedPrefix):
+	case sr.State == ginkgotypes.SpecStateSkipped && strings.HasPrefix(trimmed, strings.TrimSpace(clause.UnsupportedPrefix)):
 		s.State = reports.StateUnsupported
-		msg = strings.TrimSpace(msg)
+		msg = trimmed
+	case sr.State == ginkgotypes.SpecStateSkipped && strings.HasPrefix(trimmed, clause.BlockedPrefix):
+		if owner, _, ok := clause.ParseBlocked(trimmed); ok {
+			s.State, s.BlockedBy = reports.StateBlocked, owner
+		} else {
+			s.State = reports.StateSkipped
+		}
+		msg = trimmed
+	case sr.State == ginkgotypes.SpecStateSkipped && strings.HasPrefix(trimmed, strings.TrimSpace(clause.NotRunPrefix)):
+		s.State = reports.StateNotRun
+		msg = trimmed
+	case sr.State == ginkgotypes.SpecStateInterrupted:
+		// Ctrl-C or the suite's --timeout stopped it: no verdict.
+		s.State = reports.StateInterrupted
+		msg = "interrupted: " + msg
 	case sr.State == ginkgotypes.SpecStateSkipped:
 		s.State = reports.StateSkipped
 	case sr.State == ginkgotypes.SpecStatePending:
@@ -80,6 +147,10 @@ func specFromGinkgo(sr ginkgotypes.SpecReport) reports.SpecResult {
 		}
 		if sr.Failure.ForwardedPanic != "" {
 			msg += "\n" + sr.Failure.ForwardedPanic
+		}
+		if down := entryValue(sr, clause.EntryEndpointDown); down != "" {
+			s.EndpointDown = true
+			msg = clause.CrashMessage + ": " + down + "\n\n" + msg
 		}
 	default:
 		s.State = reports.StateSkipped

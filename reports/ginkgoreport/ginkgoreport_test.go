@@ -134,8 +134,8 @@ func TestFromGinkgoProfilesAndSuiteFailures(t *testing.T) {
 	}}
 	meta := reports.Meta{Endpoint: "http://127.0.0.1:1", Profile: reports.ProfileOBS}
 	c := FromGinkgo(r, meta)
-	if c.Result != reports.ResultPass {
-		t.Errorf("result = %s, want pass (unsupported counts as pass)", c.Result)
+	if c.Result != reports.ResultPartial {
+		t.Errorf("result = %s, want partial (nothing failed; clauses unsupported or not run)", c.Result)
 	}
 	// 25 D clauses plus S01, which a spec that ran names: not hidden.
 	if len(c.Clauses) != 26 || c.Clauses[25].ID != "S01" {
@@ -155,8 +155,8 @@ func TestFromGinkgoProfilesAndSuiteFailures(t *testing.T) {
 	}
 	r.SpecReports = r.SpecReports[:2]
 	r.SpecialSuiteFailureReasons = []string{"Interrupted by User"}
-	if c = FromGinkgo(r, meta); c.Result != reports.ResultFail {
-		t.Errorf("interrupted run: result %s, want fail", c.Result)
+	if c = FromGinkgo(r, meta); c.Result != reports.ResultIncomplete || !c.Interrupted {
+		t.Errorf("interrupted run: result %s, interrupted %v; want incomplete, true", c.Result, c.Interrupted)
 	}
 }
 
@@ -186,7 +186,7 @@ func TestFromGinkgoGolden(t *testing.T) {
 func TestFromGinkgoEmpty(t *testing.T) {
 	meta := reports.Meta{Profile: reports.ProfileOBS, Time: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
 	c := FromGinkgo(ginkgotypes.Report{}, meta)
-	if c.Specs == nil || len(c.Specs) != 0 || len(c.SuiteFailures) != 0 || c.Result != reports.ResultPass {
+	if c.Specs == nil || len(c.Specs) != 0 || len(c.SuiteFailures) != 0 || c.Result != reports.ResultPartial {
 		t.Errorf("empty report: specs %v (nil %v), suite failures %v, result %s", c.Specs, c.Specs == nil, c.SuiteFailures, c.Result)
 	}
 	got, _ := json.Marshal(c)
