@@ -241,9 +241,18 @@ func TestConfigErrorAfterPrecheck(t *testing.T) {
 	}
 	r := conformThrough(t, wrap, 0, "--skip-large", "--region", "eu-west-1")
 	c := r.report
+	// stderr also carries the live progress (a line per spec); the error
+	// is the one line after it.
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	if r.code != 2 || len(lines) != 1 || !strings.Contains(lines[0], "--region us-east-1") {
-		t.Errorf("exit %d, stderr %q; want 2 and one line naming --region us-east-1", r.code, r.stderr)
+	last := lines[len(lines)-1]
+	errLines := 0
+	for _, l := range lines {
+		if strings.Contains(l, "--region") {
+			errLines++
+		}
+	}
+	if r.code != 2 || errLines != 1 || !strings.HasPrefix(last, "partcopy: ") || !strings.Contains(last, "--region us-east-1") {
+		t.Errorf("exit %d, last stderr line %q (%d naming --region); want 2 and one line naming --region us-east-1", r.code, last, errLines)
 	}
 	if c.Result != reports.ResultError || !strings.Contains(c.ConfigError, "--region us-east-1") {
 		t.Errorf("result %s, configError %q", c.Result, c.ConfigError)
