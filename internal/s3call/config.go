@@ -229,12 +229,9 @@ func serviceEndpoint(ctx context.Context, cfg aws.Config) string {
 	return ""
 }
 
-// httpClient builds the client: no compression (the suite must see bytes as
-// sent), no redirects followed, pooled connections, TLS as configured.
-func (c Config) httpClient() (*http.Client, error) {
-	if c.HTTPClient != nil {
-		return c.HTTPClient, nil
-	}
+// TLSConfig is the TLS configuration of the client's connections
+// (--insecure, --ca-cert); internal/fastcopy dials with it too.
+func (c Config) TLSConfig() (*tls.Config, error) {
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.Insecure} //nolint:gosec // --insecure is the user's explicit choice
 	if c.CACertFile != "" {
 		pem, err := os.ReadFile(c.CACertFile)
@@ -250,15 +247,40 @@ func (c Config) httpClient() (*http.Client, error) {
 		}
 		tlsCfg.RootCAs = pool
 	}
+	return tlsCfg, nil
+}
+
+// SigningRegion is the SigV4 region (Region, or its default).
+func (c Config) SigningRegion() string { return c.region() }
+
+// ExchangeTimeout bounds one exchange (Timeout, or its default).
+func (c Config) ExchangeTimeout() time.Duration { return c.timeout() }
+
+// BodyCap is how much of a response body is kept (MaxBody, or its default).
+func (c Config) BodyCap() int64 { return c.maxBody() }
+
+// DialTimeout bounds connecting (and the TLS handshake) to the endpoint.
+const DialTimeout = 10 * time.Second
+
+// httpClient builds the client: no compression (the suite must see bytes as
+// sent), no redirects followed, pooled connections, TLS as configured.
+func (c Config) httpClient() (*http.Client, error) {
+	if c.HTTPClient != nil {
+		return c.HTTPClient, nil
+	}
+	tlsCfg, err := c.TLSConfig()
+	if err != nil {
+		return nil, err
+	}
 	maxConns := c.MaxConns
 	if maxConns <= 0 {
 		maxConns = 512
 	}
 	tr := &http.Transport{
 		Proxy:                 nil, // tests talk to loopback only; an env proxy must not capture them
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           (&net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:       tlsCfg,
-		TLSHandshakeTimeout:   10 * time.Second,
+		TLSHandshakeTimeout:   DialTimeout,
 		DisableCompression:    true,
 		MaxIdleConns:          maxConns,
 		MaxIdleConnsPerHost:   maxConns,
