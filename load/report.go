@@ -34,6 +34,9 @@ type Meta struct {
 	Thresholds []reports.Threshold
 	// Aborted is the threshold that stopped the run early (AbortCheck).
 	Aborted string
+	// Client is the client the copies went through (ClientFast,
+	// ClientS3call); "" when not said.
+	Client string
 }
 
 // Quantiler gives the run's exact percentiles for thresholds the report's
@@ -99,6 +102,7 @@ func (r *Run) Report(m Meta) reports.Load {
 		Endpoint:        m.Endpoint,
 		Implementation:  m.Implementation,
 		Provenance:      m.Provenance,
+		Client:          m.Client,
 		Mode:            r.Config.Mode(),
 		TargetRate:      r.Config.Rate,
 		Concurrency:     conc,
@@ -261,6 +265,9 @@ func (r *Run) WriteSummary(w io.Writer, m Meta) {
 	}
 	wl := m.Workload
 	fmt.Fprintf(w, "Ran %s of UploadPartCopy @ %s\n", r.Elapsed().Round(time.Millisecond), m.Endpoint)
+	if m.Client != "" {
+		model += ", client " + m.Client
+	}
 	fmt.Fprintf(w, "  %s\n", model)
 	fmt.Fprintf(w, "  part %s from %d source(s) of %s, SSE-C %s, uploads rotated every %d copies\n",
 		FormatSize(wl.PartSize), wl.Sources, FormatSize(wl.SourceSize), wl.SSEC, wl.CompleteEvery)

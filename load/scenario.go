@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/partcopy/partcopy/internal/fastcopy"
 	"github.com/partcopy/partcopy/internal/s3call"
 )
 
@@ -162,6 +163,9 @@ type CopyScenario struct {
 	mu   sync.Mutex
 	idle []*upload
 
+	// fast, when set, sends the copies (UseFastPath, fastpath.go).
+	fast *fastPath
+
 	// bucketCreated is set once CreateBucket succeeded: Cleanup never
 	// touches a bucket this run did not create.
 	bucketCreated atomic.Bool
@@ -250,6 +254,7 @@ func (s *CopyScenario) Setup(ctx context.Context, uploads int) error {
 // and the bucket. It does nothing when Setup did not create the bucket.
 // Call it with a context that is not the (possibly cancelled) run's.
 func (s *CopyScenario) Cleanup(ctx context.Context) error {
+	s.closeFast()
 	s.mu.Lock()
 	s.idle = nil
 	s.mu.Unlock()
@@ -297,7 +302,7 @@ func (s *CopyScenario) put(u *upload) {
 const FailureCreateUpload = "create-upload-failed"
 
 // Op sends one UploadPartCopy and records its outcome by the D02 rule.
-func (s *CopyScenario) Op(ctx context.Context, _ Hit, r *Result) {
+func (s *CopyScenario) Op(ctx context.Context, h Hit, r *Result) {
 	u := s.take()
 	if u == nil {
 		// More copies in flight than open uploads: open one more. Its time
@@ -309,27 +314,38 @@ func (s *CopyScenario) Op(ctx context.Context, _ Hit, r *Result) {
 		}
 	}
 	i := s.seq.Add(1) - 1
-	src := s.srcKeys[int(i%uint64(len(s.srcKeys)))]
+	si := int(i % uint64(len(s.srcKeys)))
 	length := s.w.SourceSize
-	rng := ""
-	if s.w.PartSize < s.w.SourceSize {
+	var off int64
+	ranged := s.w.PartSize < s.w.SourceSize
+	if ranged {
 		// D07: aligned ranges cycling over the source.
 		chunks := uint64(s.w.SourceSize / s.w.PartSize)
-		off := int64((i/uint64(len(s.srcKeys)))%chunks) * s.w.PartSize
+		off = int64((i/uint64(len(s.srcKeys)))%chunks) * s.w.PartSize
 		length = s.w.PartSize
-		rng = s3call.Range(off, off+length-1)
 	}
 	// Part numbers cycle through 1..10000 across uploads (D23); within an
 	// upload one copy in four overwrites an earlier part number (D03).
 	pn := (u.base+u.copies%s.w.window())%MaxPartNumber + 1
-	ex, out := s.c.UploadPartCopy(ctx, s3call.CopyPart{
-		Bucket: s.bucket, Key: u.key, UploadID: u.id, PartNumber: strconv.Itoa(pn),
-		Source: s3call.CopySource(s.bucket, src, ""), Range: rng, Header: s.copyHdr,
-	})
-	if ex != nil {
-		r.Sent, r.FirstByte, r.Done = ex.Timing.Start, ex.Timing.FirstByte, ex.Timing.Done
+	var out s3call.Outcome
+	if fw := s.fastWorker(h.Worker); fw != nil {
+		out = s.fastCopy(ctx, fw, &fastcopy.CopyPart{Bucket: s.bucket, Key: u.key, UploadID: u.id, PartNumber: pn,
+			Ranged: ranged, RangeStart: off, RangeEnd: off + length - 1}, si, r)
 	} else {
-		r.Done = time.Now()
+		rng := ""
+		if ranged {
+			rng = s3call.Range(off, off+length-1)
+		}
+		var ex *s3call.Exchange
+		ex, out = s.c.UploadPartCopy(ctx, s3call.CopyPart{
+			Bucket: s.bucket, Key: u.key, UploadID: u.id, PartNumber: strconv.Itoa(pn),
+			Source: s3call.CopySource(s.bucket, s.srcKeys[si], ""), Range: rng, Header: s.copyHdr,
+		})
+		if ex != nil {
+			r.Sent, r.FirstByte, r.Done = ex.Timing.Start, ex.Timing.FirstByte, ex.Timing.Done
+		} else {
+			r.Done = time.Now()
+		}
 	}
 	// D02: out is s3call's one verdict; a 200 without an ETag is a failure.
 	r.OK = out.OK

@@ -45,6 +45,9 @@ type Load struct {
 	// Provenance says which build ran how; nil in reports written before
 	// it existed.
 	Provenance *Provenance `json:"provenance,omitempty"`
+	// Client is the load generator's client for the copies: "fast"
+	// (internal/fastcopy) or "s3call" (net/http); empty in older reports.
+	Client string `json:"client,omitempty"`
 	// Mode is "open" or "closed".
 	Mode string `json:"mode"`
 	// TargetRate is the intended copies per second in open mode; 0 in closed mode.

@@ -43,6 +43,7 @@ type loadOptions struct {
 	abortOnFail    bool
 	configFile     string
 	iKnow          bool
+	client         string
 }
 
 // Documented maxima of the load flags (beyond them: --i-know). They keep
@@ -109,6 +110,12 @@ intended start) and warns when it is large against the latency ("generator
 limited", naming the cause: CPU-starved, in-flight cap reached, timer
 slack); load.json then has generator.limited: true.
 
+Copies go through a lean client of partcopy's own (--client fast: one HTTP/1.1
+connection per worker, its own SigV4 signer proven against aws-sdk-go-v2's)
+whenever it covers the configuration; SigV2 falls back to the general client
+(--client s3call), and the summary and load.json ("client") say which was used.
+Either way every copy is judged by the same D02 rule.
+
 Limits (checked before any request): --rate <= 1e6, --concurrency and
 --max-in-flight <= 100000, --duration <= 24h, --sources <= 10000, --timeout
 <= 1h; --i-know lifts them. --duration ends the dispatch: copies due but never
@@ -168,6 +175,7 @@ error; 130 interrupted (partial results still written).`,
 		fs.StringVar(&o.bucketPrefix, "bucket-prefix", "partcopy-load", "prefix of the run's bucket name")
 		fs.DurationVar(&o.drain, "drain", load.DefaultDrain, "how long copies still in flight at the end may take before they are cancelled")
 		fs.StringVar(&o.implementation, "implementation", "", `name and version of the implementation under test, "name" or "name@version"`)
+		fs.StringVar(&o.client, "client", "auto", "client for the copies: fast (internal/fastcopy: SigV4 or anonymous, HTTP or HTTPS), s3call (net/http), or auto (fast when it covers the configuration, else s3call)")
 		fs.DurationVar(&o.every, "progress-every", 5*time.Second, "period of the progress lines when the output is not a terminal")
 		o.shard.add(fs)
 		fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "most one request may take, response body included (a silent endpoint fails within it)")
@@ -200,6 +208,11 @@ func loadConfig(cmd *cobra.Command, o *loadOptions) (load.Config, load.Workload,
 	}
 	if o.duration <= 0 {
 		return cfg, w, usageError("--duration must be > 0")
+	}
+	switch o.client {
+	case "auto", load.ClientFast, load.ClientS3call:
+	default:
+		return cfg, w, usageError("--client %q: use auto, fast or s3call", o.client)
 	}
 	cfg = load.Config{Duration: o.duration, Rate: o.rate, Concurrency: o.concurrency, MaxInFlight: o.maxInFlight, Drain: o.drain}
 	if cfg.Rate == 0 && cfg.Concurrency == 0 {
@@ -340,6 +353,14 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	if o.client != load.ClientS3call {
+		if err := sc.UseFastPath(cfg.Workers()); err != nil {
+			if o.client == load.ClientFast {
+				return usageError("--client fast: %v; use --client s3call or auto", err)
+			}
+			fmt.Fprintf(stderr, "partcopy: copies go through the s3call client: %v\n", err)
+		}
+	}
 	outs, err := load.OpenOutputs(o.out)
 	if err != nil {
 		return usageError("--out %s: %v", o.out, err)
@@ -394,7 +415,7 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	fmt.Fprintf(stderr, "partcopy: cleaning up bucket %s\n", sc.Bucket())
 	cleanup()
 
-	meta := load.Meta{Endpoint: res.Endpoint, Version: partcopyVersion(), Workload: sc.Workload(), Implementation: impl,
+	meta := load.Meta{Endpoint: res.Endpoint, Version: partcopyVersion(), Workload: sc.Workload(), Implementation: impl, Client: sc.ClientPath(),
 		Provenance: collectProvenance(o.ep.usedAWSProfile(embedded), res.Credentials.Secrets()...), Thresholds: ths}
 	o.shard.meta(&meta)
 	if abort != nil && run.Stopped {
