@@ -30,6 +30,9 @@ type Target struct {
 	maxBody  int64
 	slack    time.Duration // how stale a connection deadline may get
 	endpoint string
+	// dialAddr, when set, is dialled instead of the Host (tests: a
+	// virtual-hosted name that does not resolve).
+	dialAddr string
 }
 
 // NewTarget returns the target of cfg, or an error wrapping ErrUnsupported
@@ -340,7 +343,9 @@ func (w *Worker) setDeadline(d time.Time, force bool) error {
 
 func (w *Worker) dial(ctx context.Context, host string, deadline time.Time) error {
 	addr := host
-	if _, _, err := net.SplitHostPort(host); err != nil {
+	if w.t.dialAddr != "" {
+		addr = w.t.dialAddr
+	} else if _, _, err := net.SplitHostPort(host); err != nil {
 		if w.t.scheme == "https" {
 			addr = net.JoinHostPort(strings.Trim(host, "[]"), "443")
 		} else {
@@ -357,11 +362,12 @@ func (w *Worker) dial(ctx context.Context, host string, deadline time.Time) erro
 	if w.t.tls != nil {
 		cfg := w.t.tls.Clone()
 		if cfg.ServerName == "" {
-			h, _, err := net.SplitHostPort(addr)
+			// The name of the Host, as net/http verifies it.
+			h, _, err := net.SplitHostPort(host)
 			if err != nil {
-				h = addr
+				h = host
 			}
-			cfg.ServerName = h
+			cfg.ServerName = strings.Trim(h, "[]")
 		}
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(dctx); err != nil {
