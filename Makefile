@@ -71,8 +71,11 @@ compat: build
 clients: build
 	./$(BIN) clients --out build/clients --doc docs/clients.md --gate=false
 
+# Go benchmarks, then partcopy's generator next to wrk, vegeta and a bare
+# net/http + SDK-signer loop (CPU time per request; see load/README.md).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	bash load/bench/generators.sh
 
 # Every Fuzz* target of every package, FUZZTIME each (go test fuzzes one
 # target per run).

@@ -65,8 +65,8 @@ func BenchmarkCopyOp(b *testing.B) {
 // BenchmarkGenerator is the rate the closed-loop generator sustains
 // against the do-nothing endpoint in the same process, with signing,
 // classification and recording on. Run it with -cpu 1 to pin both to one
-// P; load/bench/wrk-compare.sh runs the endpoint on another core and
-// compares with wrk.
+// P; load/bench/generators.sh runs the endpoint on another core and
+// compares the generator's CPU per copy with wrk's, vegeta's and others'.
 func BenchmarkGenerator(b *testing.B) {
 	null := nullServer(b)
 	sc := newScenario(b, null.URL, Workload{SourceSize: 1 << 10}, 16)

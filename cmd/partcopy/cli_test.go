@@ -59,6 +59,8 @@ func TestBadInputOneLineExit2(t *testing.T) {
 		{"bad labels", []string{"conform", "--labels", "D01 &&"}, "--labels"},
 		{"both load models", []string{"load", "--rate", "5", "--concurrency", "3"}, "exclude each other"},
 		{"bad size", []string{"load", "--source-size", "lots"}, "bad size"},
+		{"bad client", []string{"load", "--client", "quick"}, "use auto, fast or s3call"},
+		{"fast client with SigV2", []string{"load", "--client", "fast", "--signature", "v2", "--duration", "1s", "--out", filepath.Join(dir, "r3")}, "does not cover SigV2"},
 		{"bad config file", []string{"conform", "--config", filepath.Join(dir, "nope.yaml")}, "--config"},
 		{"extra argument", []string{"conform", "extra"}, "unknown command"},
 	}

@@ -29,6 +29,11 @@ type Signer struct {
 	scope []byte // "20060102/region/service/aws4_request"
 	sha   hash.Hash
 
+	// The X-Amz-Date of the last second signed in (formatting a time costs
+	// more than the rest of the header).
+	dateSec int64
+	dateBuf [16]byte
+
 	canon, sts, scratch, signed []byte
 	hdrs                        []hdrEntry
 	params                      []param
@@ -61,8 +66,12 @@ const (
 func (s *Signer) Sign(r *Request, t time.Time) {
 	t = t.UTC()
 	r.drop(s.token != "")
+	if sec := t.Unix(); sec != s.dateSec || s.dateBuf[0] == 0 {
+		appendAmzDate(s.dateBuf[:0], t)
+		s.dateSec = sec
+	}
 	m := r.Mark()
-	r.Buf = appendAmzDate(r.Buf, t)
+	r.Buf = append(r.Buf, s.dateBuf[:]...)
 	r.EndHeader(amzDateName, m)
 	date := r.Buf[m:len(r.Buf)]
 	if s.token != "" {

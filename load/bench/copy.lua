@@ -1,4 +1,4 @@
--- wrk script: every request is an UploadPartCopy as partcopy sends it
+-- wrk script (load/bench/generators.sh): every request is an UploadPartCopy as partcopy sends it
 -- (PUT, x-amz-copy-source), answered by nulls3 with the same fixed
 -- CopyPartResult the generator gets. wrk neither signs nor parses it.
 wrk.method = "PUT"

@@ -25,6 +25,7 @@ const (
 <CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ETag>"00000000000000000000000000000000-1"</ETag></CompleteMultipartUploadResult>`
 	listUploads  = `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListMultipartUploadsResult>`
 	listVersions = `<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListVersionsResult>`
+	listBuckets  = `<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>null</ID></Owner><Buckets></Buckets></ListAllMyBucketsResult>`
 	listObjects  = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>`
 )
 
@@ -44,6 +45,7 @@ var (
 	bodyUploads  = []byte(listUploads)
 	bodyVersions = []byte(listVersions)
 	bodyObjects  = []byte(listObjects)
+	bodyBuckets  = []byte(listBuckets)
 )
 
 func serve(w http.ResponseWriter, r *http.Request) {
@@ -62,6 +64,9 @@ func serve(w http.ResponseWriter, r *http.Request) {
 		write(w, http.StatusOK, bodyUploads)
 	case r.Method == http.MethodGet && strings.HasPrefix(q, "versions"):
 		write(w, http.StatusOK, bodyVersions)
+	case r.Method == http.MethodGet && r.URL.Path == "/":
+		// ListBuckets (partcopy's pre-check asks it).
+		write(w, http.StatusOK, bodyBuckets)
 	case r.Method == http.MethodGet:
 		write(w, http.StatusOK, bodyObjects)
 	case r.Method == http.MethodDelete:

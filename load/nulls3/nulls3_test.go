@@ -21,6 +21,7 @@ func TestRoutes(t *testing.T) {
 		{"list uploads", "GET", "/b?uploads", nil, 200, "<ListMultipartUploadsResult"},
 		{"list versions", "GET", "/b?versions", nil, 200, "<ListVersionsResult"},
 		{"list objects", "GET", "/b", nil, 200, "<ListBucketResult"},
+		{"list buckets (the pre-check)", "GET", "/", nil, 200, "<ListAllMyBucketsResult"},
 		{"abort", "DELETE", "/b/k?uploadId=u", nil, 204, ""},
 		{"create bucket", "PUT", "/b", nil, 200, ""},
 	} {
