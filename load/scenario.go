@@ -223,18 +223,25 @@ func (s *CopyScenario) Maintenance() Maintenance {
 // Setup creates the bucket and the source objects, and opens uploads
 // multipart uploads, none of it measured.
 func (s *CopyScenario) Setup(ctx context.Context, uploads int) error {
-	ex, err := s.c.CreateBucket(ctx, s.bucket, nil)
+	// Marked before the create: an interrupt can cut the create off after
+	// the endpoint made the bucket, and Cleanup must still remove it (a
+	// missing bucket is no error to EmptyAndDeleteBucket). Setup calls
+	// retry what S3 asks to retry (503 SlowDown, 500 InternalError); the
+	// measured copies never do.
+	s.bucketCreated.Store(true)
+	ex, err := s3call.Retry(ctx, func() (*s3call.Exchange, error) { return s.c.CreateBucket(ctx, s.bucket, nil) })
 	if err := s3call.Check("CreateBucket "+s.bucket, ex, err, 200); err != nil {
 		return err
 	}
-	s.bucketCreated.Store(true)
 	srcHdr := http.Header{}
 	if s.w.SSEC.source() {
 		srcHdr = s.srcKey.Header()
 	}
 	for i := 0; i < s.w.Sources; i++ {
 		key := fmt.Sprintf("src/%03d", i)
-		ex, err := s.c.PutObject(ctx, s.bucket, key, s3call.NewGen(uint64(i)+1, s.w.SourceSize), s.w.SourceSize, srcHdr)
+		ex, err := s3call.Retry(ctx, func() (*s3call.Exchange, error) {
+			return s.c.PutObject(ctx, s.bucket, key, s3call.NewGen(uint64(i)+1, s.w.SourceSize), s.w.SourceSize, srcHdr)
+		})
 		if err := s3call.Check("PutObject "+key, ex, err, 200); err != nil {
 			return err
 		}
@@ -270,7 +277,11 @@ func (s *CopyScenario) newUpload(ctx context.Context) (*upload, error) {
 	if s.w.Tag != "" {
 		key = fmt.Sprintf("dst/%s/%08d", s.w.Tag, n)
 	}
-	id, _, err := s.c.CreateMultipartUpload(ctx, s.bucket, key, s.dstHdr)
+	var id string
+	_, err := s3call.Retry(ctx, func() (ex *s3call.Exchange, err error) {
+		id, ex, err = s.c.CreateMultipartUpload(ctx, s.bucket, key, s.dstHdr)
+		return ex, err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -257,8 +257,9 @@ func cleanupCtx() (context.Context, context.CancelFunc) {
 func (sc *Ctx) MustBucket(ctx context.Context, h http.Header) string {
 	GinkgoHelper()
 	b := sc.Name("b")
-	ex, err := sc.Main.CreateBucket(ctx, b, h)
-	Expect(s3call.Check("CreateBucket "+b, ex, err, 200)).To(Succeed())
+	// The removal is registered before the create: an interrupt can cut
+	// the create off after the endpoint made the bucket (a missing bucket
+	// is no error to EmptyAndDeleteBucket).
 	DeferCleanup(func() {
 		if sc.isDown() {
 			sc.leftBehind(b) // removed when the endpoint is back, or listed
@@ -274,6 +275,9 @@ func (sc *Ctx) MustBucket(ctx context.Context, h http.Header) string {
 			}
 		}
 	})
+	// Setup retries what S3 asks to retry (503 SlowDown, 500 InternalError).
+	ex, err := s3call.Retry(ctx, func() (*s3call.Exchange, error) { return sc.Main.CreateBucket(ctx, b, h) })
+	Expect(s3call.Check("CreateBucket "+b, ex, err, 200)).To(Succeed())
 	return b
 }
 

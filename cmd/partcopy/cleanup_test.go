@@ -129,3 +129,33 @@ func TestInterruptedRunsThenCleanup(t *testing.T) {
 		t.Errorf("cleanup does not list what it removed: %s", stdout)
 	}
 }
+
+// TestLoadSetupRetriesSlowDown: with 30% of PUTs (bucket, source object,
+// copies) and upload creations answered 503 SlowDown by the fault proxy, load's setup still
+// succeeds (it retries with backoff) and the run measures copies.
+func TestLoadSetupRetriesSlowDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs partcopy")
+	}
+	_, base := startServeChild(t)
+	p := startChild(t, nil, "proxy", "--target", base, "--listen", "127.0.0.1:0", "--seed", "7",
+		"--fault", "put:status=503@30%", "--fault", "post?uploads:status=503@30%", "--duration", "2m")
+	var purl string
+	for i := 0; i < 200 && purl == ""; i++ {
+		if s := p.stdout.String(); strings.Contains(s, "\n") {
+			purl = strings.TrimSpace(strings.SplitN(s, "\n", 2)[0])
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if purl == "" {
+		t.Fatalf("proxy printed no URL: %s", p.stderr.String())
+	}
+	main := refserver.DefaultMain
+	for i := 0; i < 3; i++ {
+		code, stdout, stderr := runChild(t, 2*time.Minute, nil, "load", "--endpoint", purl, "--access-key", main.AccessKey, "--secret-key", main.SecretKey,
+			"--concurrency", "4", "--duration", "1s", "--source-size", "64KiB", "--out", t.TempDir())
+		if code != exitOK {
+			t.Fatalf("run %d: exit %d; stderr %s; stdout %s", i, code, stderr, stdout)
+		}
+	}
+}

@@ -445,7 +445,7 @@ func (c *Client) RestoreObject(ctx context.Context, bucket, key string, days int
 }
 
 // EmptyAndDeleteBucket aborts every upload, deletes every object version
-// and then the bucket. It is the cleanup every spec and load run uses; it
+// and then the bucket; a bucket that does not exist is no error. It is the cleanup every spec and load run uses; it
 // keeps going past individual failures and returns the first error.
 func (c *Client) EmptyAndDeleteBucket(ctx context.Context, bucket string) error {
 	var first error
@@ -458,10 +458,17 @@ func (c *Client) EmptyAndDeleteBucket(ctx context.Context, bucket string) error 
 	// cleanup given up on a busy endpoint leaves the bucket behind.
 	for round := 0; round < 20; round++ {
 		var ups []Upload
-		_, err := Retry(ctx, func() (ex *Exchange, err error) {
+		lex, err := Retry(ctx, func() (ex *Exchange, err error) {
 			ups, ex, err = c.ListMultipartUploads(ctx, bucket)
 			return ex, err
 		})
+		if round == 0 && lex != nil && lex.Status == 404 && ErrorCode(lex) == "NoSuchBucket" {
+			// Nothing to clean: the create was refused, or an interrupt
+			// cut it off before it happened (callers register the cleanup
+			// before the create, so that a create answered too late for
+			// the client is cleaned up all the same).
+			return nil
+		}
 		keep(err)
 		for _, u := range ups {
 			ex, err := Retry(ctx, func() (*Exchange, error) { return c.AbortMultipartUpload(ctx, bucket, u.Key, u.UploadID) })
