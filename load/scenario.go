@@ -224,13 +224,19 @@ func (s *CopyScenario) Maintenance() Maintenance {
 // multipart uploads, none of it measured.
 func (s *CopyScenario) Setup(ctx context.Context, uploads int) error {
 	// Marked before the create: an interrupt can cut the create off after
-	// the endpoint made the bucket, and Cleanup must still remove it (a
+	// the endpoint made the bucket (no answer, so the outcome is unknown),
+	// and Cleanup must still remove it (a
 	// missing bucket is no error to EmptyAndDeleteBucket). Setup calls
 	// retry what S3 asks to retry (503 SlowDown, 500 InternalError); the
 	// measured copies never do.
 	s.bucketCreated.Store(true)
 	ex, err := s3call.Retry(ctx, func() (*s3call.Exchange, error) { return s.c.CreateBucket(ctx, s.bucket, nil) })
 	if err := s3call.Check("CreateBucket "+s.bucket, ex, err, 200); err != nil {
+		if ex != nil {
+			// A definite refusal: the bucket is not the run's, and cleanup
+			// must never empty a bucket it does not own.
+			s.bucketCreated.Store(false)
+		}
 		return err
 	}
 	srcHdr := http.Header{}

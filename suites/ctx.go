@@ -260,7 +260,11 @@ func (sc *Ctx) MustBucket(ctx context.Context, h http.Header) string {
 	// The removal is registered before the create: an interrupt can cut
 	// the create off after the endpoint made the bucket (a missing bucket
 	// is no error to EmptyAndDeleteBucket).
+	var refused atomic.Bool
 	DeferCleanup(func() {
+		if refused.Load() {
+			return // a definite refusal: never empty a bucket that is not ours
+		}
 		if sc.isDown() {
 			sc.leftBehind(b) // removed when the endpoint is back, or listed
 			return
@@ -277,6 +281,7 @@ func (sc *Ctx) MustBucket(ctx context.Context, h http.Header) string {
 	})
 	// Setup retries what S3 asks to retry (503 SlowDown, 500 InternalError).
 	ex, err := s3call.Retry(ctx, func() (*s3call.Exchange, error) { return sc.Main.CreateBucket(ctx, b, h) })
+	refused.Store(ex != nil && ex.Status != 200)
 	Expect(s3call.Check("CreateBucket "+b, ex, err, 200)).To(Succeed())
 	return b
 }

@@ -332,6 +332,10 @@ func TestBadFilesAndNumbers(t *testing.T) {
 		{name: "run load-rate -1", args: []string{"run", "--load-rate", "-1", "--out", t.TempDir()}, want: "--load-rate"},
 		{name: "run load-rate NaN", args: []string{"run", "--load-rate", "NaN", "--out", t.TempDir()}, want: "finite"},
 		{name: "run load-duration 0", args: []string{"run", "--load-duration", "0s", "--out", t.TempDir()}, want: "--load-duration"},
+		{name: "cleanup without endpoint", args: []string{"cleanup"}, want: "needs --endpoint"},
+		{name: "cleanup negative age", args: []string{"cleanup", "--older-than", "-1h"}, want: "must not be negative"},
+		{name: "cleanup bad prefix", args: []string{"cleanup", "--prefix", "A*"}, want: "--prefix"},
+		{name: "cleanup config secret", args: []string{"cleanup", "--config", wrongKey}, want: "unknown option"},
 	}
 	checkBadInputs(t, []string{secret}, inputs)
 }
