@@ -127,6 +127,13 @@ type ClientResult struct {
 	// own counter): every one re-ran the copy at the target unless the
 	// proxy answered it itself.
 	Attempts int64 `json:"attempts"`
+	// Forwarded counts the attempts the proxy passed on to the target, so
+	// the copies the target really ran: attempts minus those the proxy
+	// answered itself (status, reset before forwarding).
+	Forwarded int64 `json:"forwarded"`
+	// AttemptOutcomes is the D02 kind of every copy answer in order ("ok",
+	// "empty-200", "http-error:SlowDown", ...).
+	AttemptOutcomes []string `json:"attemptOutcomes"`
 	// CompleteAttempts counts CompleteMultipartUpload requests of the client.
 	CompleteAttempts int64 `json:"completeAttempts"`
 	// DurationSeconds is the client's wall time.
@@ -244,6 +251,7 @@ func (c Clients) redacted() Clients {
 		n := res
 		n.Client, n.Form, n.Detail = r.String(res.Client), r.String(res.Form), r.String(res.Detail)
 		n.Reported.ETag, n.Reported.Error = r.String(res.Reported.ETag), r.String(res.Reported.Error)
+		n.AttemptOutcomes = r.Strings(res.AttemptOutcomes)
 		if res.Answer != nil {
 			a := *res.Answer
 			a.ETag, a.Detail, a.Faults = r.String(a.ETag), r.String(a.Detail), r.Strings(a.Faults)

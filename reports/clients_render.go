@@ -148,10 +148,11 @@ func WriteClientsMarkdown(w io.Writer, c Clients) error {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(ci.Name), mdCell(strings.Join(ci.Versions, ", ")), mdCell(cmd))
 	}
 
-	b.WriteString("\n## Cells\n\n| client | form | verdict | attempts | time | the client reported | the proxy sent | why |\n|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("\n## Cells\n\nattempts: copy requests that reached the proxy / of them run at the target (the others the proxy answered itself).\n\n" +
+		"| client | form | verdict | attempts | time | the client reported | the proxy sent (last attempt) | why |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range c.Results {
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.2f s | %s | %s | %s |\n",
-			mdCell(r.Client), mdCell(r.Form), mdCell(clientCellText(r)), r.Attempts, r.DurationSeconds,
+		fmt.Fprintf(&b, "| %s | %s | %s | %d / %d | %.2f s | %s | %s | %s |\n",
+			mdCell(r.Client), mdCell(r.Form), mdCell(clientCellText(r)), r.Attempts, r.Forwarded, r.DurationSeconds,
 			mdCell(truncate(reportedText(r), 300)), mdCell(answerText(r.Answer)), mdCell(r.Detail))
 	}
 	_, err := io.WriteString(w, b.String())
@@ -212,8 +213,8 @@ var clientsHTML = template.Must(template.New("clients").Funcs(template.FuncMap{
 {{range .Clients}}<tr><td>{{.Name}}</td><td>{{join .Versions ", "}}</td><td>{{if .Unsupported}}<span class="badge unsupported">unsupported</span> {{.Unsupported}}{{else}}<code>{{.Command}}</code>{{end}}</td></tr>
 {{end}}</table>
 <h2>Cells</h2>
-<table><tr><th>client</th><th>form</th><th>verdict</th><th>attempts</th><th>time</th><th>the client reported</th><th>the proxy sent</th><th>why</th></tr>
-{{range .Results}}{{$c := cell .}}<tr><td>{{.Client}}</td><td>{{.Form}}</td><td><span class="badge {{vclass $c}}">{{$c}}</span></td><td class="num">{{.Attempts}}</td><td class="num">{{printf "%.2f" .DurationSeconds}} s</td><td>{{reported .}}</td><td>{{answer .Answer}}</td><td>{{.Detail}}</td></tr>
+<table><tr><th>client</th><th>form</th><th>verdict</th><th>attempts / run at the target</th><th>time</th><th>the client reported</th><th>the proxy sent (last attempt)</th><th>why</th></tr>
+{{range .Results}}{{$c := cell .}}<tr><td>{{.Client}}</td><td>{{.Form}}</td><td><span class="badge {{vclass $c}}">{{$c}}</span></td><td class="num">{{.Attempts}} / {{.Forwarded}}</td><td class="num">{{printf "%.2f" .DurationSeconds}} s</td><td>{{reported .}}</td><td>{{answer .Answer}}</td><td>{{.Detail}}</td></tr>
 {{end}}</table>
 </body></html>
 `))

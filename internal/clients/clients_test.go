@@ -87,8 +87,15 @@ func TestExecCurlClients(t *testing.T) {
 	for _, f := range BuiltinForms() {
 		so, br, tc := cell(t, rep, "status-only", f.Name), cell(t, rep, "body-rule", f.Name), cell(t, rep, "then-complete", f.Name)
 		for _, r := range []reports.ClientResult{so, br, tc} {
-			if r.Attempts != 1 {
-				t.Errorf("%s / %s: %d attempts, want 1 (curl does not retry)", r.Client, f.Name, r.Attempts)
+			if r.Attempts != 1 || len(r.AttemptOutcomes) != 1 {
+				t.Errorf("%s / %s: %d attempts %v, want 1 (curl does not retry)", r.Client, f.Name, r.Attempts, r.AttemptOutcomes)
+			}
+			wantForwarded := int64(1)
+			if strings.HasPrefix(f.Name, "status5") {
+				wantForwarded = 0 // the proxy answers itself: no copy ran
+			}
+			if r.Forwarded != wantForwarded {
+				t.Errorf("%s / %s: %d forwarded, want %d", r.Client, f.Name, r.Forwarded, wantForwarded)
 			}
 		}
 		wantBody := reports.ClientOK
@@ -219,6 +226,12 @@ func TestBuiltinDrivers(t *testing.T) {
 			}
 			if strings.HasPrefix(f.Name, "status5") && r.Verdict != reports.ClientDetected {
 				t.Errorf("%s / %s: %s, want detected (%s)", c.Name, f.Name, r.Verdict, r.Detail)
+			}
+			if int64(len(r.AttemptOutcomes)) != r.Attempts {
+				t.Errorf("%s / %s: %d attempts but %d answers recorded", c.Name, f.Name, r.Attempts, len(r.AttemptOutcomes))
+			}
+			if strings.HasPrefix(f.Name, "status5") && r.Forwarded != 0 || !strings.HasPrefix(f.Name, "status5") && r.Forwarded != r.Attempts {
+				t.Errorf("%s / %s: %d of %d attempts forwarded", c.Name, f.Name, r.Forwarded, r.Attempts)
 			}
 			if c.Retries == RetriesOff && r.Attempts != 1 {
 				t.Errorf("%s / %s: %d attempts with retries off", c.Name, f.Name, r.Attempts)

@@ -241,6 +241,13 @@ func (r *runner) teardown() {
 // copy-part and CompleteMultipartUpload requests.
 var counterRules = []string{"copy:latency=0s@0", "post?uploadId:latency=0s@0"}
 
+// answeredByProxy reports whether a rule that fired kept the request from
+// the target: a status answer, or a reset before forwarding. Every other
+// rule forwards (body rewrites answer after the target did the copy).
+func answeredByProxy(r faults.Rule) bool {
+	return r.Action == faults.ActionStatus || r.Action == faults.ActionReset && !strings.Contains(r.String(), "reset=after")
+}
+
 // cell runs one client against one form. The error is a setup failure
 // (ErrSetup); a client's failure is its verdict.
 func (r *runner) cell(ctx context.Context, ci, fi int) (reports.ClientResult, error) {
@@ -305,11 +312,28 @@ func (r *runner) cell(ctx context.Context, ci, fi int) (reports.ClientResult, er
 
 	stats := p.Stats()
 	res.Attempts, res.CompleteAttempts = stats[0].Matched, stats[1].Matched
+	res.Forwarded = res.Attempts
+	for i, st := range stats[len(counterRules):] {
+		if answeredByProxy(rules[len(counterRules)+i]) {
+			res.Forwarded -= st.Fired
+		}
+	}
+	res.AttemptOutcomes = []string{}
+	for _, a := range rec.all() {
+		if !a.complete {
+			o := a.outcome()
+			k := o.FailureKey()
+			if o.OK {
+				k = string(o.Kind)
+			}
+			res.AttemptOutcomes = append(res.AttemptOutcomes, k)
+		}
+	}
 	res.DurationSeconds = out.duration.Seconds()
 	res.Reported = out.reported
 	res.Verdict, res.Answer, res.Detail = judge(out.reported, rec.all())
 	if res.Attempts > 1 && res.Verdict != reports.ClientNotRun {
-		res.Detail += fmt.Sprintf("; the copy reached the proxy %d times", res.Attempts)
+		res.Detail += fmt.Sprintf("; the copy reached the proxy %d times, %d of them ran at the target", res.Attempts, res.Forwarded)
 	}
 	r.logf("clients: %s / %s: %s (%d attempt(s), %.2fs)", cl.Name, f.Name, res.Verdict, res.Attempts, res.DurationSeconds)
 	if r.cfg.Debug && out.stderr != "" {
