@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-//go:embed schema/conformance-v1.json schema/load-v1.json
+//go:embed schema/conformance-v1.json schema/load-v1.json schema/capacity-v1.json
 var schemaFS embed.FS
 
 // JSONSchema returns the JSON Schema document of a schema identifier
@@ -22,6 +22,8 @@ func JSONSchema(schema string) ([]byte, error) {
 		return schemaFS.ReadFile("schema/conformance-v1.json")
 	case LoadSchema:
 		return schemaFS.ReadFile("schema/load-v1.json")
+	case CapacitySchema:
+		return schemaFS.ReadFile("schema/capacity-v1.json")
 	case ClientsSchema:
 		return clientsSchemaJSON, nil
 	}
