@@ -5,10 +5,13 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/partcopy/partcopy/reports"
 )
 
-// BenchmarkRecord is the recording overhead per operation: three
-// histogram updates and the counters, under the recorder's lock.
+// BenchmarkRecord is the recording overhead per operation: the histogram
+// updates (three for a successful copy, plus the generator lag) and the
+// counters, under the recorder's lock.
 func BenchmarkRecord(b *testing.B) {
 	t0 := time.Now()
 	m := NewMetrics(t0, 1)
@@ -84,3 +87,37 @@ func BenchmarkGenerator(b *testing.B) {
 	b.ReportMetric(float64(ops)/elapsed.Seconds(), "copies/s")
 	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(ops), "ns/copy")
 }
+
+// BenchmarkAbortCheck is --abort-on-fail's cost per interval (once a
+// second, not per copy): merging the interval's histograms and judging
+// three thresholds.
+func BenchmarkAbortCheck(b *testing.B) {
+	t0 := time.Now()
+	m := NewMetrics(t0, 1)
+	rec := m.recorderFor(0)
+	for i := 0; i < 10000; i++ {
+		rec.Record(&Result{Intended: t0, Start: t0, Done: t0.Add(time.Duration(100+i%5000) * time.Microsecond), OK: i%100 != 0}, false)
+	}
+	var iv Interval
+	m.sinks = []IntervalSink{sinkFunc(func(x *Interval) error {
+		// The interval's histograms are valid only during the call.
+		iv = *x
+		iv.Total, iv.TTFB, iv.Uncorrected, iv.Failed, iv.Lag = x.Total.Clone(), x.TTFB.Clone(), x.Uncorrected.Clone(), x.Failed.Clone(), x.Lag.Clone()
+		return nil
+	})}
+	m.Flush(t0.Add(time.Second), false)
+	ths, err := reports.ParseThresholds([]string{"p99<200ms", "errors<5%", "throughput>10/s"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := NewAbortCheck(ths, Config{Rate: 1000, Duration: time.Minute})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = c.Interval(&iv)
+	}
+}
+
+type sinkFunc func(*Interval) error
+
+func (f sinkFunc) Interval(iv *Interval) error { return f(iv) }

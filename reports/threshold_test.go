@@ -161,3 +161,18 @@ func TestPartialLastIntervalIsNotADrop(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEvaluateThresholds is the cost of judging a run (once, at its
+// end; not per copy): six thresholds on a load report.
+func BenchmarkEvaluateThresholds(b *testing.B) {
+	l := fixtureLoad()
+	ts, err := ParseThresholds([]string{"p99<200ms", "p99.9<1s", "ttfb.p99<50ms", "errors<0.1%", "throughput>150/s", "bytes>400MiB/s"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = EvaluateThresholds(ts, l, nil)
+	}
+}
