@@ -83,8 +83,10 @@ func (o CapacityOptions) Validate() error {
 	return nil
 }
 
-// windowSink keeps the figures of the intervals that begin after the
-// warm-up: the step's measurement window.
+// windowSink keeps the figures of the intervals that end after the
+// warm-up: the step's measurement window. It is one run with the warm-up,
+// so the window starts in the steady state (the pipeline already full), and
+// its last interval holds the drain.
 type windowSink struct {
 	from                            time.Duration
 	total, ttfb, uncor, failed, lag *hdrhistogram.Histogram
@@ -97,7 +99,10 @@ func newWindowSink(from time.Duration) *windowSink {
 }
 
 func (w *windowSink) Interval(iv *Interval) error {
-	if iv.Offset < w.from {
+	// An interval belongs to the window when it ends after the warm-up:
+	// the one that straddles it is kept (a starved machine makes intervals
+	// long, and dropping it could drop the whole window).
+	if iv.Offset+iv.End.Sub(iv.Start) <= w.from {
 		return nil
 	}
 	w.total.Merge(iv.Total)

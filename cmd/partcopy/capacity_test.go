@@ -13,7 +13,7 @@ import (
 // line per step; one that even the start rate breaks exits 1; bad input
 // exits 2 with one line.
 func TestCapacityExitCodes(t *testing.T) {
-	quick := []string{"capacity", "--start-rate", "10", "--warmup", "0s", "--measure", "400ms", "--repeats", "1", "--source-size", "64KiB"}
+	quick := []string{"capacity", "--start-rate", "10", "--warmup", "0s", "--measure", "1s", "--repeats", "1", "--source-size", "64KiB"}
 
 	dir := t.TempDir()
 	code, out, errs := runCaptured(t, append(quick, "--slo", "errors<50%", "--max-rate", "20", "--out", dir)...)
