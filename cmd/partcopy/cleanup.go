@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/partcopy/partcopy/internal/s3call"
 )
@@ -164,7 +165,8 @@ func runCleanup(c *cobra.Command, o *cleanupOptions) error {
 		fmt.Fprintf(out, "  %s (%s)\n", b.Name, age)
 	}
 	if !o.yes {
-		if !isTerminal(os.Stdin) {
+		// /dev/null is a character device too: ask the terminal itself.
+		if !term.IsTerminal(int(os.Stdin.Fd())) {
 			fmt.Fprintln(out, "partcopy cleanup: nothing deleted: not a terminal; pass --yes to delete them")
 			return nil
 		}
