@@ -91,7 +91,7 @@ type ClientInfo struct {
 type ClientReported struct {
 	// Success is true when the client exited 0 (it believes the copy worked).
 	Success bool `json:"success"`
-	// ETag is what the client printed on stdout (first line, trimmed).
+	// ETag is what the client printed on stdout (last line, trimmed).
 	ETag string `json:"etag"`
 	// Error is the client's error (stderr, last lines, redacted) when it
 	// did not report success.

@@ -31,7 +31,8 @@ to /dev/null.
 The command makes ONE UploadPartCopy the way the code under test does (with
 its own retries), then:
   - exit status 0 means the client believes the copy succeeded; it prints the
-    part's ETag (as its library returned it) on the first line of stdout;
+    part's ETag (as its library returned it) as the last line of stdout
+    (anything printed before it is ignored);
   - any other exit status means the client reported an error; stderr says
     which (partcopy keeps the last lines, redacted).
 The command may go on to CompleteMultipartUpload with that ETag: a failure

@@ -105,7 +105,7 @@ func (c Contract) env() []string {
 const maxOutput = 64 << 10
 
 // cappedBuffer keeps the first and last bytes of a long output: the ETag
-// is at the start of stdout, an error is usually at the end of stderr.
+// is at the end of stdout, an error usually at the end of stderr.
 type cappedBuffer struct {
 	head, tail []byte
 	dropped    int
@@ -141,7 +141,7 @@ type ran struct {
 }
 
 // runClient runs the client's command once with the contract's environment
-// and reads its word: exit 0 is success with the ETag on stdout's first
+// and reads its word: exit 0 is success with the ETag on stdout's last
 // non-empty line. The process group is killed at the timeout (or when ctx
 // ends). red redacts everything kept.
 func runClient(ctx context.Context, c Client, ct Contract, timeout time.Duration, red *reports.Redactor) ran {
@@ -171,7 +171,7 @@ func runClient(ctx context.Context, c Client, ct Contract, timeout time.Duration
 	}
 	errText := strings.TrimSpace(redactOutput(red, stderr.String()))
 	if rep.Success {
-		rep.ETag = redactOutput(red, firstLine(stdout.String()))
+		rep.ETag = redactOutput(red, lastLine(stdout.String()))
 	} else {
 		rep.Error = lastLines(errText, 8)
 		if rep.Error == "" {
@@ -199,9 +199,11 @@ func redactOutput(red *reports.Redactor, s string) string {
 	return hex64.ReplaceAllString(red.String(s), reports.Redacted)
 }
 
-func firstLine(s string) string {
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
+// lastLine is the last non-empty line of s: the contract's ETag line.
+func lastLine(s string) string {
+	lines := strings.Split(s, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
 			return l
 		}
 	}

@@ -8,4 +8,5 @@ copy_part
 tr -d '\r\n' < "$BODY" | grep -q '<CopyPartResult[ >].*</CopyPartResult>' || { echo "200 without a CopyPartResult: $(head -c 300 "$BODY")" >&2; exit 1; }
 etag=$(etag_of_body)
 [ -n "$etag" ] || { echo "200 CopyPartResult without an ETag" >&2; exit 1; }
+echo "body-rule: the copy succeeded, its ETag follows"  # ignored: the ETag is the last line
 echo "$etag"
