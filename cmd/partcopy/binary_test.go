@@ -83,16 +83,3 @@ func newCountingListener(t *testing.T) *countingListener {
 }
 
 func (c *countingListener) URL() string { return "http://" + c.l.Addr().String() }
-
-// cleanAWSEnv is the environment of a child partcopy without the caller's
-// AWS_* variables, plus extra.
-func cleanAWSEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if len(kv) >= 4 && kv[:4] == "AWS_" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, extra...)
-}

@@ -11,23 +11,6 @@ import (
 	"testing"
 )
 
-// isolateAWS gives the test an environment with no ambient AWS settings.
-func isolateAWS(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE", "AWS_REGION"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("AWS_CONFIG_FILE", empty)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	return dir
-}
-
 // TestCredentialErrorNamesItsSource: when the endpoint refuses the
 // credentials, the one line names the flag, variable or profile that
 // supplied the refused part.
@@ -61,7 +44,8 @@ func TestCredentialErrorNamesItsSource(t *testing.T) {
 	for _, cmd := range []string{"conform", "load"} {
 		for _, tt := range tests {
 			t.Run(cmd+"/"+tt.name, func(t *testing.T) {
-				dir := isolateAWS(t)
+				noAmbientAWS(t)
+				dir := t.TempDir()
 				for k, v := range tt.env {
 					t.Setenv(k, v)
 				}
@@ -127,7 +111,8 @@ func TestFlagNamesOneMeaning(t *testing.T) {
 
 // TestConfigFileOnLoadAndRun: load and run read --config like conform.
 func TestConfigFileOnLoadAndRun(t *testing.T) {
-	dir := isolateAWS(t)
+	noAmbientAWS(t)
+	dir := t.TempDir()
 	cfg := filepath.Join(dir, "load.yaml")
 	if err := os.WriteFile(cfg, []byte("source-size: lots\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ func TestConformProgressStreams(t *testing.T) {
 	// pass between spec lines.
 	cmd := exec.CommandContext(ctx, "sh", "-c", `"$0" conform --skip-large --labels 'D01 || D05 || D07' --out "$1" 2>&1 | cat`,
 		bin, filepath.Join(t.TempDir(), "r"))
-	cmd.Env = cleanAWSEnv()
+	cmd.Env = cleanEnv(t)
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

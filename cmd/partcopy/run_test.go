@@ -32,7 +32,7 @@ func TestRunIgnoresAmbientEndpoint(t *testing.T) {
 		"credential_process = sh -c 'touch "+marker+"; echo {\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"AKPROC\\\",\\\"SecretAccessKey\\\":\\\"procsecret\\\"}'\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := cleanAWSEnv(
+	env := append(cleanEnv(t),
 		"AWS_ENDPOINT_URL="+lis.URL(), "AWS_ENDPOINT_URL_S3="+lis.URL(),
 		"AWS_ACCESS_KEY_ID=AKIACLUSTER", "AWS_SECRET_ACCESS_KEY=clustersecret", "AWS_SESSION_TOKEN=clustertoken",
 		"AWS_CONFIG_FILE="+cfgFile, "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"), "AWS_PROFILE=cluster",
