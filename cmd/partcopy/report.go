@@ -314,6 +314,7 @@ reports of different endpoints, or shards of different runs or settings.`,
 			if err != nil {
 				return usageError("%v", err)
 			}
+			m.Provenance = collectProvenance("") // the merge is what wrote this report
 			var buf bytes.Buffer
 			if err := reports.WriteJSON(&buf, m); err != nil {
 				return asUsage(err)

@@ -144,4 +144,7 @@ func TestReportCommand(t *testing.T) {
 	if m.Result != reports.ResultFail || m.Clauses[0].Verdict != reports.VerdictFail || m.Clauses[1].Verdict != reports.VerdictPass {
 		t.Errorf("merged: result %s, D01 %s, D02 %s", m.Result, m.Clauses[0].Verdict, m.Clauses[1].Verdict)
 	}
+	if m.Provenance == nil || m.Provenance.PartcopyVersion != partcopyVersion() || m.Provenance.GoVersion == "" {
+		t.Errorf("the merged report does not carry the merge's provenance: %+v", m.Provenance)
+	}
 }

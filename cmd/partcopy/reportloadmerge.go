@@ -63,6 +63,7 @@ func mergeLoadResults(w, stderr io.Writer, args []string, out string, o loadMerg
 	if err != nil {
 		return usageError("%s", oneLine(err.Error()))
 	}
+	m.Load.Provenance = collectProvenance("") // the merge is what wrote this report
 	if err := reports.WriteLoadMerge(out, m); err != nil {
 		return asUsage(err)
 	}
