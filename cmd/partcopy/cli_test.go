@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -234,10 +235,14 @@ func TestPrecheckProvesS3(t *testing.T) {
 	xmlResp := func(status, body string) string {
 		return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n%s", status, len(body), body)
 	}
-	var loop string
-	loop = rawServer(t, func(c net.Conn) {
-		answer("HTTP/1.1 307 Temporary Redirect\r\nLocation: " + loop + "/\r\nContent-Length: 0\r\n\r\n")(c)
+	// The handler reads the server's own URL, which exists only once
+	// rawServer returns: an atomic, since the race detector sees no order
+	// between this goroutine and the accepting one through the socket.
+	var self atomic.Value
+	loop := rawServer(t, func(c net.Conn) {
+		answer("HTTP/1.1 307 Temporary Redirect\r\nLocation: " + self.Load().(string) + "/\r\nContent-Length: 0\r\n\r\n")(c)
 	})
+	self.Store(loop)
 	truncated := rawServer(t, answer("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 1000\r\n\r\n<ListAllMyBucketsResult><Buck"))
 	endless := rawServer(t, func(c net.Conn) {
 		answer("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n\r\n<ListAllMyBucketsResult>")(c)
