@@ -139,14 +139,19 @@ func (c *AbortCheck) lost(t reports.Threshold, iv *Interval, n float64) bool {
 	if h == nil || !lessOnly || p < 0 {
 		return false
 	}
-	var above float64 // copies whose value already breaks the limit
-	for _, b := range h.Distribution() {
-		if b.Count > 0 && !t.Met(float64(b.From)/1e6) {
-			above += float64(b.Count)
-		}
+	total := float64(h.TotalCount())
+	if total == 0 {
+		return false
 	}
 	if p >= 100 {
-		return above > 0
+		return !t.Met(nsToMs(h.Max()))
 	}
-	return above > (1-p/100)*n
+	// Lost when more than allowed copies already break the limit: then the
+	// (total-allowed)-th smallest value breaks it. ValueAtQuantile finds it
+	// without walking the histogram into a slice.
+	allowed := (1 - p/100) * n
+	if allowed >= total {
+		return false
+	}
+	return !t.Met(nsToMs(h.ValueAtQuantile(100 * (1 - allowed/total))))
 }

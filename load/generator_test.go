@@ -199,3 +199,38 @@ func TestStopEndsTheRunEarly(t *testing.T) {
 		t.Errorf("requested %v actual %v", l.RequestedDurationSeconds, l.DurationSeconds)
 	}
 }
+
+// TestAbortCheckLatency: p99<10ms over 1000 planned copies is lost once
+// more than 10 copies took 10 ms or more, and not before.
+func TestAbortCheckLatency(t *testing.T) {
+	ths, err := reports.ParseThresholds([]string{"p99<10ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := func(slow int) *AbortCheck {
+		c := NewAbortCheck(ths, Config{Rate: 100, Duration: 10 * time.Second})
+		t0 := time.Unix(1000, 0)
+		m := NewMetrics(t0, 1, c)
+		for i := 0; i < 100; i++ {
+			d := time.Millisecond
+			if i < slow {
+				d = 50 * time.Millisecond
+			}
+			m.recorderFor(0).Record(&Result{Intended: t0, Start: t0, Done: t0.Add(d), OK: true}, false)
+		}
+		m.Flush(t0.Add(time.Second), false)
+		return c
+	}
+	if c := feed(9); c.Reason() != "" {
+		t.Errorf("9 slow copies of 1000 planned: aborted (%q)", c.Reason())
+	}
+	c := feed(20)
+	select {
+	case <-c.Stop():
+	default:
+		t.Fatal("20 slow copies of 1000 planned: not aborted")
+	}
+	if c.Reason() != "p99<10ms" {
+		t.Errorf("reason %q", c.Reason())
+	}
+}
