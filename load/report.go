@@ -214,8 +214,12 @@ func (r *Run) Generator() reports.Generator {
 	}
 	if r.SchedLatencyP99 > starvedSched || g.RunQueueWaitMsPerSecond > starvedRunQueue || (!g.MaxInFlightReached && lagP99 > timerSlackMax) {
 		g.Causes = append(g.Causes, reports.GenCPUStarved)
-		causes = append(causes, fmt.Sprintf("CPU-starved generator (goroutines waited %s for a P, p99, GOMAXPROCS=%d; its threads waited %.0f ms/s for a CPU on a machine with %d CPUs; give it more CPU, a quieter machine or a lower rate)",
-			fmtDur(r.SchedLatencyP99), r.GOMAXPROCS, g.RunQueueWaitMsPerSecond, runtime.NumCPU()))
+		sched := ""
+		if r.SchedLatencyP99 > 0 {
+			sched = fmt.Sprintf("goroutines waited %s for a P, p99; ", fmtDur(r.SchedLatencyP99))
+		}
+		causes = append(causes, fmt.Sprintf("CPU-starved generator (%sGOMAXPROCS=%d; its threads waited %.0f ms/s for a CPU on a machine with %d CPUs; give it more CPU, a quieter machine or a lower rate)",
+			sched, r.GOMAXPROCS, g.RunQueueWaitMsPerSecond, runtime.NumCPU()))
 	}
 	if len(g.Causes) == 0 {
 		g.Causes = append(g.Causes, reports.GenTimerSlack)
