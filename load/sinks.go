@@ -15,8 +15,9 @@ import (
 
 // HlogSink writes each interval's histograms to an HdrHistogram interval
 // log (format 1.3, the one HdrHistogram's HistogramLogProcessor and
-// hdrhistogram-go's HistogramLogReader read), tagged "total", "ttfb" and
-// "uncorrected" (so that a merge of shards loses none of them).
+// hdrhistogram-go's HistogramLogReader read), tagged "total", "ttfb",
+// "uncorrected" (successful copies), "failed" (failed copies) and "lag"
+// (the generator's lag, every copy), so that a merge of shards loses none.
 // Values are nanoseconds; timestamps are seconds from the run's start.
 type HlogSink struct {
 	w   *bufio.Writer
@@ -40,7 +41,7 @@ func (s *HlogSink) Interval(iv *Interval) error {
 			s.lw.OutputLogFormatVersion,
 			func() error { return s.lw.OutputComment("[partcopy load: UploadPartCopy latency in nanoseconds]") },
 			func() error {
-				return s.lw.OutputComment("[Tag=total: from the intended start to the final body byte; Tag=ttfb: from the intended start to the first response byte; Tag=uncorrected: from the actual send to the final body byte]")
+				return s.lw.OutputComment("[Tag=total: from the intended start to the final body byte; Tag=ttfb: from the intended start to the first response byte; Tag=uncorrected: from the actual send to the final body byte; Tag=failed: failed copies, intended start to failure; Tag=lag: actual send minus intended start]")
 			},
 			func() error { return s.lw.OutputStartTime(startMs) },
 			func() error { return s.lw.OutputBaseTime(startMs) },
@@ -51,7 +52,10 @@ func (s *HlogSink) Interval(iv *Interval) error {
 			}
 		}
 	}
-	for _, h := range []*hdrhistogram.Histogram{iv.Total, iv.TTFB, iv.Uncorrected} {
+	for _, h := range []*hdrhistogram.Histogram{iv.Total, iv.TTFB, iv.Uncorrected, iv.Failed, iv.Lag} {
+		if h == nil {
+			continue
+		}
 		if err := s.lw.OutputIntervalHistogram(h); err != nil {
 			return err
 		}

@@ -100,6 +100,8 @@ const (
 	TagTotal       = "total"
 	TagTTFB        = "ttfb"
 	TagUncorrected = "uncorrected"
+	TagFailed      = "failed"
+	TagLag         = "lag"
 )
 
 // hlogUnitMs converts the interval log's values (nanoseconds) to ms.
@@ -285,7 +287,8 @@ func MergeLoad(shards []LoadShard, expected int) (LoadMerge, error) {
 
 	out := Load{
 		Schema: LoadSchema, GeneratedAt: time.Now().UTC(), Endpoint: r.Endpoint, Implementation: r.Implementation,
-		RunID: r.RunID, Mode: r.Mode, SourceSize: r.SourceSize, PartSize: r.PartSize, SSEC: r.SSEC,
+		RunID: r.RunID, Mode: r.Mode, SourceSize: r.SourceSize, PartSize: r.PartSize, SSEC: r.SSEC, SSECMode: r.SSECMode,
+		RequestedDurationSeconds: r.RequestedDurationSeconds, LatencyOf: r.LatencyOf,
 		Failures: map[string]int64{}, Shards: n,
 	}
 	var versions []string
@@ -327,6 +330,8 @@ func MergeLoad(shards []LoadShard, expected int) (LoadMerge, error) {
 		l := s.Report
 		out.TargetRate += l.TargetRate
 		out.Concurrency += l.Concurrency
+		out.MaxInFlight += l.MaxInFlight
+		out.Interrupted = out.Interrupted || l.Interrupted
 		out.Ops.Total += l.Ops.Total
 		out.Ops.Succeeded += l.Ops.Succeeded
 		out.Ops.Failed += l.Ops.Failed
@@ -365,12 +370,74 @@ func MergeLoad(shards []LoadShard, expected int) (LoadMerge, error) {
 		TTFB:        latencyOf(hist[TagTTFB]),
 		Uncorrected: latencyOf(hist[TagUncorrected]),
 	}
+	if h := hist[TagFailed]; h != nil && h.TotalCount() > 0 {
+		f := latencyOf(h)
+		out.LatencyMs.Failed = &f
+	}
+	out.Generator = mergeGenerators(merged, hist[TagLag])
 	out.Intervals = mergeSeries(merged, start, bins)
 	m := LoadMerge{Load: out, Hist: hist}
 	for _, b := range bins {
 		m.Intervals = append(m.Intervals, b.ordered()...)
 	}
 	return m, nil
+}
+
+// mergeGenerators sums the shards' generator figures (workers, waits,
+// copies not sent), keeps the worst scheduling figures, and takes the lag
+// distribution from the merged lag histogram. The run was limited when any
+// shard was; the warning names the shards.
+func mergeGenerators(shards []*LoadShard, lag *hdrhistogram.Histogram) *Generator {
+	var g Generator
+	have := false
+	var warnings []string
+	for _, s := range shards {
+		sg := s.Report.Generator
+		if sg == nil {
+			continue
+		}
+		have = true
+		g.WorkersUsed += sg.WorkersUsed
+		g.MaxInFlight += sg.MaxInFlight
+		g.MaxInFlightReached = g.MaxInFlightReached || sg.MaxInFlightReached
+		g.CapWaits += sg.CapWaits
+		g.NotSent += sg.NotSent
+		g.SchedLatencyP99Ms = max(g.SchedLatencyP99Ms, sg.SchedLatencyP99Ms)
+		g.RunQueueWaitMsPerSecond = max(g.RunQueueWaitMsPerSecond, sg.RunQueueWaitMsPerSecond)
+		g.GOMAXPROCS += sg.GOMAXPROCS
+		if sg.Limited {
+			g.Limited = true
+			for _, c := range sg.Causes {
+				if !slices.Contains(g.Causes, c) {
+					g.Causes = append(g.Causes, c)
+				}
+			}
+			warnings = append(warnings, fmt.Sprintf("shard %d: %s", s.Index, sg.Warning))
+		}
+	}
+	if !have {
+		return nil
+	}
+	g.Warning = strings.Join(warnings, "; ")
+	if lag != nil {
+		g.LagMs = latencyOf(lag)
+	}
+	return &g
+}
+
+// Quantiler gives the merged histograms' percentiles (p -1: the mean), for
+// thresholds on percentiles the summary does not hold.
+func (m LoadMerge) Quantiler() Quantiler {
+	return func(series string, p float64) (float64, bool) {
+		h := m.Hist[series]
+		if h == nil || h.TotalCount() == 0 {
+			return 0, false
+		}
+		if p < 0 {
+			return h.Mean() * hlogUnitMs, true
+		}
+		return float64(h.ValueAtQuantile(p)) * hlogUnitMs, true
+	}
 }
 
 func latencyOf(h *hdrhistogram.Histogram) Latency {
@@ -414,6 +481,10 @@ func sameRun(ref, s *LoadShard) error {
 		{"source size", a.SourceSize, b.SourceSize},
 		{"part size", a.PartSize, b.PartSize},
 		{"SSE-C", a.SSEC, b.SSEC},
+		{"SSE-C mode", a.SSECMode, b.SSECMode},
+		{"duration", a.RequestedDurationSeconds, b.RequestedDurationSeconds},
+		{"max in flight", a.MaxInFlight, b.MaxInFlight},
+		{"latency of", a.LatencyOf, b.LatencyOf},
 		{"start-at", fmtTime(a.Shard.StartAt), fmtTime(b.Shard.StartAt)},
 	} {
 		if f.x != f.y {
@@ -443,6 +514,12 @@ func shardSummary(s *LoadShard) ShardResult {
 		res.Status, res.LateSeconds = ShardLate, l.Shard.LateSeconds
 		res.Reason = fmt.Sprintf("began its window %.1f s after the common start", l.Shard.LateSeconds)
 	}
+	switch {
+	case l.Aborted != "":
+		res.Status, res.Reason = ShardInterrupted, "stopped early: "+l.Aborted+" could no longer be met"
+	case l.Interrupted:
+		res.Status, res.Reason = ShardInterrupted, "interrupted before the end of its window"
+	}
 	return res
 }
 
@@ -458,7 +535,16 @@ func checkHlogCounts(s *LoadShard) error {
 	if _, ok := counts[TagUncorrected]; ok {
 		want[TagUncorrected] = s.Report.LatencyMs.Uncorrected.Count
 	}
-	for _, tag := range []string{TagTotal, TagTTFB, TagUncorrected} {
+	if _, ok := counts[TagFailed]; ok {
+		want[TagFailed] = 0
+		if f := s.Report.LatencyMs.Failed; f != nil {
+			want[TagFailed] = f.Count
+		}
+	}
+	if _, ok := counts[TagLag]; ok && s.Report.Generator != nil {
+		want[TagLag] = s.Report.Generator.LagMs.Count
+	}
+	for _, tag := range []string{TagTotal, TagTTFB, TagUncorrected, TagFailed, TagLag} {
 		w, ok := want[tag]
 		if ok && counts[tag] != w {
 			return fmt.Errorf("%s holds %d %s latencies, %s %d: the log is incomplete or of another run", FileLatencyHlog, counts[tag], tag, FileLoadJSON, w)
@@ -494,8 +580,12 @@ func tagOrder(t string) string {
 		return "1"
 	case TagUncorrected:
 		return "2"
+	case TagFailed:
+		return "3"
+	case TagLag:
+		return "4"
 	}
-	return "3" + t
+	return "5" + t
 }
 
 // binOf is the index of the one-second wall-clock interval (from start) a
@@ -572,6 +662,7 @@ func mergeSeries(shards []*LoadShard, start time.Time, bins []*bin) []Interval {
 		ops, failed int64
 		rate, bps   float64
 		dur         float64
+		partial     bool
 	}
 	per := map[int]*acc{}
 	for _, s := range shards {
@@ -589,6 +680,7 @@ func mergeSeries(shards []*LoadShard, start time.Time, bins []*bin) []Interval {
 			}
 			a.ops += iv.Ops
 			a.failed += iv.Failed
+			a.partial = a.partial || iv.Partial
 			p := mine[k]
 			if p == nil {
 				p = &part{}
@@ -619,11 +711,15 @@ func mergeSeries(shards []*LoadShard, start time.Time, bins []*bin) []Interval {
 	for _, k := range keys {
 		a := per[k]
 		iv := Interval{StartSeconds: float64(k), DurationSeconds: a.dur, Ops: a.ops, Failed: a.failed,
-			OpsPerSecond: a.rate, BytesPerSecond: a.bps}
+			OpsPerSecond: a.rate, BytesPerSecond: a.bps, Partial: a.partial}
 		if b := byStart[k]; b != nil {
 			if h := b.hists[TagTotal]; h != nil && h.TotalCount() > 0 {
 				iv.P50Ms = float64(h.ValueAtQuantile(50)) * hlogUnitMs
+				iv.P90Ms = float64(h.ValueAtQuantile(90)) * hlogUnitMs
 				iv.P99Ms = float64(h.ValueAtQuantile(99)) * hlogUnitMs
+			}
+			if h := b.hists[TagLag]; h != nil && h.TotalCount() > 0 {
+				iv.LagP99Ms = float64(h.ValueAtQuantile(99)) * hlogUnitMs
 			}
 		}
 		out = append(out, iv)

@@ -25,6 +25,8 @@ type fakeShard struct {
 	failEvery    int // every n-th copy fails (0: none)
 	partSize     int64
 	totalRate    float64 // the run's --rate; 0: perSecond x count
+	limited      bool    // the shard's generator was limited
+	interrupted  bool    // the shard was stopped (SIGTERM) before the end
 	seed         uint64
 	// total is the shard's cumulative "total" histogram (for the test's own
 	// independent merge).
@@ -49,13 +51,15 @@ func (f *fakeShard) write(t *testing.T, dir string) string {
 	_ = lw.OutputBaseTime(started.UnixMilli())
 	_ = lw.OutputLegend()
 	f.total = newHist()
-	ttfb := newHist()
+	ttfb, failedH, lag := newHist(), newHist(), newHist()
 	var ops, failed int64
 	var intervals []Interval
 	for s := 0; s < f.seconds; s++ {
-		it, ib := newHist(), newHist()
+		it, ib, ifl, il := newHist(), newHist(), newHist(), newHist()
 		it.SetTag(TagTotal)
 		ib.SetTag(TagTTFB)
+		ifl.SetTag(TagFailed)
+		il.SetTag(TagLag)
 		var ivOps, ivFailed int64
 		for i := 0; i < f.perSecond; i++ {
 			// A long tail: most copies 1-5 ms, some up to 2 s.
@@ -63,15 +67,20 @@ func (f *fakeShard) write(t *testing.T, dir string) string {
 			if rng.IntN(100) == 0 {
 				v = int64(rng.Float64() * 2e9)
 			}
-			_ = it.RecordValue(v)
-			_ = ib.RecordValue(v / 3)
 			ivOps++
+			_ = il.RecordValue(v/100 + 1000)
+			// As the load module records them: successes in total and
+			// ttfb, failures in failed, every copy's lag in lag.
 			if f.failEvery > 0 && (ops+ivOps)%int64(f.failEvery) == 0 {
 				ivFailed++
+				_ = ifl.RecordValue(v)
+				continue
 			}
+			_ = it.RecordValue(v)
+			_ = ib.RecordValue(v / 3)
 		}
 		st := started.Add(time.Duration(s) * time.Second)
-		for _, h := range []*hdrhistogram.Histogram{it, ib} {
+		for _, h := range []*hdrhistogram.Histogram{it, ib, ifl, il} {
 			h.SetStartTimeMs(st.UnixMilli())
 			h.SetEndTimeMs(st.Add(time.Second).UnixMilli())
 			if err := lw.OutputIntervalHistogram(h); err != nil {
@@ -80,6 +89,8 @@ func (f *fakeShard) write(t *testing.T, dir string) string {
 		}
 		f.total.Merge(it)
 		ttfb.Merge(ib)
+		failedH.Merge(ifl)
+		lag.Merge(il)
 		ops += ivOps
 		failed += ivFailed
 		succ := float64(ivOps - ivFailed)
@@ -108,7 +119,16 @@ func (f *fakeShard) write(t *testing.T, dir string) string {
 		Failures:   map[string]int64{},
 		Throughput: Throughput{OpsPerSecond: float64(ops-failed) / dur, BytesPerSecond: float64(ops-failed) * float64(f.partSize) / dur},
 		LatencyMs:  LatencySet{Total: LatencyFromHistogram(f.total, 1e-6), TTFB: LatencyFromHistogram(ttfb, 1e-6)},
-		Intervals:  intervals,
+		Intervals:  intervals, LatencyOf: LatencyOfSucceeded, RequestedDurationSeconds: dur,
+		Generator: &Generator{LagMs: LatencyFromHistogram(lag, 1e-6), WorkersUsed: 10, GOMAXPROCS: 2},
+	}
+	l.Interrupted = f.interrupted
+	if failedH.TotalCount() > 0 {
+		fl := LatencyFromHistogram(failedH, 1e-6)
+		l.LatencyMs.Failed = &fl
+	}
+	if f.limited {
+		l.Generator.Limited, l.Generator.Causes, l.Generator.Warning = true, []string{GenCPUStarved}, "generator limited: lag"
 	}
 	if failed > 0 {
 		l.Failures["no-etag-200"] = failed
@@ -125,7 +145,7 @@ func threeShards(t *testing.T) (string, []*fakeShard) {
 	var shards []*fakeShard
 	for i := 0; i < 3; i++ {
 		f := &fakeShard{index: i, count: 3, runID: "r1", startAt: start, seconds: 5, perSecond: 100 + 10*i,
-			failEvery: 7 * (i + 1), partSize: 1 << 20, totalRate: 330, seed: uint64(i + 1)}
+			failEvery: 7 * (i + 1), partSize: 1 << 20, totalRate: 330, seed: uint64(i + 1), limited: i == 2}
 		f.write(t, dir)
 		shards = append(shards, f)
 	}
@@ -160,11 +180,11 @@ func TestMergeLoadLossless(t *testing.T) {
 	var ops, failed, late int64
 	for _, f := range shards {
 		all.Merge(f.total)
-		ops += f.total.TotalCount()
 		late += int64(f.index)
 	}
 	for _, r := range l.ShardResults {
 		failed += r.Ops.Failed
+		ops += r.Ops.Total
 	}
 	if l.Ops.Total != ops || l.Ops.Failed != failed || l.Ops.LateStarts != late || l.Failures["no-etag-200"] != failed {
 		t.Errorf("ops %+v failures %v; want total %d failed %d late %d", l.Ops, l.Failures, ops, failed, late)
@@ -177,8 +197,16 @@ func TestMergeLoadLossless(t *testing.T) {
 	if want := float64(all.Max()) * 1e-6; l.LatencyMs.Total.Max != want {
 		t.Errorf("max %v, want %v", l.LatencyMs.Total.Max, want)
 	}
-	if l.LatencyMs.Total.Count != ops {
-		t.Errorf("latency count %d, want %d", l.LatencyMs.Total.Count, ops)
+	if l.LatencyMs.Total.Count != ops-failed || l.LatencyMs.Failed == nil || l.LatencyMs.Failed.Count != failed {
+		t.Errorf("latency count %d, failed %+v; want %d successes and %d failures", l.LatencyMs.Total.Count, l.LatencyMs.Failed, ops-failed, failed)
+	}
+	g := l.Generator
+	if g == nil || g.LagMs.Count != ops || g.WorkersUsed != 30 || g.GOMAXPROCS != 6 || !g.Limited || !strings.Contains(g.Warning, "shard 2") {
+		t.Errorf("generator %+v: want the lag of all %d copies, 30 workers, limited by shard 2", g, ops)
+	}
+	// Percentiles the summary does not hold come from the merged histogram.
+	if v, ok := m.Quantiler()(TagTotal, 95); !ok || v != float64(all.ValueAtQuantile(95))*1e-6 {
+		t.Errorf("p95 from the merge %v (%v), want %v", v, ok, float64(all.ValueAtQuantile(95))*1e-6)
 	}
 	// An average of the shards' p99 is not what the merge gives (the test
 	// data is built so that they differ).
@@ -267,8 +295,8 @@ func TestMergeLoadIncomplete(t *testing.T) {
 	if !l.Incomplete || l.ShardResults[1].Status != ShardFailed || !strings.Contains(l.ShardResults[1].Reason, "no load.json") {
 		t.Fatalf("incomplete %v, shard 1 %+v", l.Incomplete, l.ShardResults[1])
 	}
-	if want := shards[0].total.TotalCount() + shards[2].total.TotalCount(); l.Ops.Total != want || l.LatencyMs.Total.Count != want {
-		t.Errorf("ops %d, latency count %d, want %d (shard 1 left out)", l.Ops.Total, l.LatencyMs.Total.Count, want)
+	if want := shards[0].total.TotalCount() + shards[2].total.TotalCount(); l.Ops.Succeeded != want || l.LatencyMs.Total.Count != want {
+		t.Errorf("succeeded %d, latency count %d, want %d (shard 1 left out)", l.Ops.Succeeded, l.LatencyMs.Total.Count, want)
 	}
 
 	// The directory of shard 1 gone entirely: missing, when the merge
@@ -377,4 +405,19 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// TestMergeLoadInterruptedShard: a shard stopped before the end of its
+// window is merged (its copies happened) but makes the merge incomplete.
+func TestMergeLoadInterruptedShard(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2026, 12, 4, 19, 0, 0, 0, time.UTC)
+	for i := 0; i < 2; i++ {
+		f := &fakeShard{index: i, count: 2, runID: "r", startAt: start, seconds: 2, perSecond: 20, partSize: 1 << 20, seed: uint64(i), interrupted: i == 1}
+		f.write(t, dir)
+	}
+	l := mustMerge(t, 0, dir).Load
+	if r := l.ShardResults[1]; r.Status != ShardInterrupted || !l.Incomplete || !l.Interrupted || l.Ops.Total != 80 {
+		t.Errorf("shard 1 %+v, incomplete %v, interrupted %v, ops %d (want 80: both merged)", r, l.Incomplete, l.Interrupted, l.Ops.Total)
+	}
 }

@@ -268,14 +268,19 @@ Shards that are missing (see --shards) or failed (no load.json: killed,
 crashed) are named and make the merged run incomplete. Shards of different
 runs or settings are refused.
 
+--threshold gates the merged run (the same expressions as 'partcopy load
+--threshold'), evaluated on the merged histograms; the results are in the
+merged load.json.
+
 Exit codes: 0 merged (conformance: whatever the verdicts); 1 a merged load
-run is incomplete (still written); 2 unreadable file, unknown schema,
+run is incomplete or misses a --threshold (still written); 2 unreadable file, unknown schema,
 reports of different endpoints, or shards of different runs or settings.`,
 		Example: `  partcopy report merge p1/conformance.json p2/conformance.json --out merged/conformance.json
   partcopy report render merged/conformance.json --out merged
 
   # the shards of a 3-shard load run that wrote into results/shard-0..2
-  partcopy report merge results --shards 3 --out results/merged
+  partcopy report merge results --shards 3 --out results/merged \
+      --threshold 'p99<200ms' --threshold 'throughput>850/s'
 
   # in a Kubernetes merge Job: wait for the shards, then merge
   partcopy report merge /results/run1 --shards 10 --wait 20m --out /results/run1/merged`,
@@ -296,8 +301,8 @@ reports of different endpoints, or shards of different runs or settings.`,
 				}
 				return mergeLoadResults(c.OutOrStdout(), c.ErrOrStderr(), args, out, lo)
 			}
-			if c.Flags().Changed("shards") || c.Flags().Changed("wait") {
-				return usageError("--shards and --wait apply to load results only")
+			if c.Flags().Changed("shards") || c.Flags().Changed("wait") || c.Flags().Changed("threshold") {
+				return usageError("--shards, --wait and --threshold apply to load results only")
 			}
 			if out == "" {
 				return usageError("--out FILE is required")
@@ -335,6 +340,7 @@ reports of different endpoints, or shards of different runs or settings.`,
 	cmd.Flags().StringVar(&out, "out", "", "file to write the merged conformance JSON to (load results: the directory to write the merged run into)")
 	cmd.Flags().IntVar(&lo.shards, "shards", 0, "load results: the run's shard count, so that a shard with no directory at all is named as missing (default: from the shards' reports)")
 	cmd.Flags().DurationVar(&lo.wait, "wait", 0, "load results: wait up to this long for every shard to write its load.json, then merge what is there")
+	cmd.Flags().StringArrayVar(&lo.thresholds, "threshold", nil, "load results: gate the merged run, e.g. 'p99<200ms', 'errors<0.1%', 'throughput>1000/s' (repeatable; any miss exits 1)")
 	return cmd
 }
 

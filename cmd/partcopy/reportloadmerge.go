@@ -14,8 +14,9 @@ import (
 // loadMergeOptions are the flags of 'report merge' that apply to load
 // results.
 type loadMergeOptions struct {
-	shards int
-	wait   time.Duration
+	shards     int
+	wait       time.Duration
+	thresholds []string
 }
 
 // isLoadMergeArgs says whether merge's arguments are load results: a
@@ -55,6 +56,10 @@ func mergeLoadResults(w, stderr io.Writer, args []string, out string, o loadMerg
 	if o.shards < 0 {
 		return usageError("--shards must not be negative")
 	}
+	ths, err := reports.ParseThresholds(o.thresholds)
+	if err != nil {
+		return usageError("--threshold: %v", err)
+	}
 	shards, err := readShardsWaiting(stderr, args, o)
 	if err != nil {
 		return err
@@ -64,6 +69,10 @@ func mergeLoadResults(w, stderr io.Writer, args []string, out string, o loadMerg
 		return usageError("%s", oneLine(err.Error()))
 	}
 	m.Load.Provenance = collectProvenance("") // the merge is what wrote this report
+	if len(ths) > 0 {
+		// On the merged histograms: the run's percentiles, not the shards'.
+		m.Load.Thresholds = reports.EvaluateThresholds(ths, m.Load, m.Quantiler())
+	}
 	if err := reports.WriteLoadMerge(out, m); err != nil {
 		return asUsage(err)
 	}
@@ -86,8 +95,27 @@ func mergeLoadResults(w, stderr io.Writer, args []string, out string, o loadMerg
 	fmt.Fprintf(w, "merged %d of %d shards of run %s into %s: %d copies (%d failed), %.2f copies/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		ok, l.Shards, l.RunID, filepath.Join(filepath.Clean(out), reports.FileLoadJSON), l.Ops.Total, l.Ops.Failed,
 		l.Throughput.OpsPerSecond, t.P50, t.P99, t.Max)
-	if l.Incomplete {
+	if g := l.Generator; g != nil && g.Limited {
+		fmt.Fprintf(stderr, "partcopy: %s\n", oneLine(g.Warning))
+	}
+	var missed []string
+	if len(l.Thresholds) > 0 {
+		fmt.Fprintln(w, "Thresholds (on the merged run):")
+		for _, r := range l.Thresholds {
+			fmt.Fprintf(w, "  %s\n", r.Line())
+			if !r.OK {
+				missed = append(missed, fmt.Sprintf("%s (measured %s)", r.Expr, reports.FormatThresholdValue(r.Value, r.Unit)))
+			}
+		}
+		fmt.Fprintf(w, "Verdict: %s\n", reports.ThresholdVerdict(l.Thresholds, l.Generator != nil && l.Generator.Limited))
+	}
+	switch {
+	case l.Incomplete && len(missed) > 0:
+		return checkFailed("merged run %s is incomplete: %s; threshold not met: %s", l.RunID, strings.Join(bad, "; "), strings.Join(missed, ", "))
+	case l.Incomplete:
 		return checkFailed("merged run %s is incomplete: %s", l.RunID, strings.Join(bad, "; "))
+	case len(missed) > 0:
+		return checkFailed("threshold not met on the merged run: %s", strings.Join(missed, ", "))
 	}
 	return nil
 }

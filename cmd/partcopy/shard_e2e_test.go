@@ -374,7 +374,7 @@ func TestShardedRunEndToEnd(t *testing.T) {
 	}
 
 	// The complete run.
-	code, stdout, stderr := runChild(t, 60*time.Second, nil, ok.merge...)
+	code, stdout, stderr := runChild(t, 60*time.Second, nil, append(ok.merge, "--threshold", "throughput>250/s", "--threshold", "p99.99<100s")...)
 	if code != 0 {
 		t.Fatalf("merge: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -411,6 +411,15 @@ func TestShardedRunEndToEnd(t *testing.T) {
 		if got := math.Round(c[0] * 1e6); got != c[1] {
 			t.Errorf("merged %s %v ns, the shards' raw histograms merged give %v ns", name, got, c[1])
 		}
+	}
+	if len(merged.Thresholds) != 2 || !reports.ThresholdsPassed(merged.Thresholds) {
+		t.Errorf("thresholds on the merged run: %+v", merged.Thresholds)
+	}
+	// A threshold the merged run misses: exit 1, measured on the merge.
+	code, stdout, stderr = runChild(t, 60*time.Second, nil, append(replaceArg(t, append([]string(nil), ok.merge...), "--out", t.TempDir()),
+		"--threshold", "p50<1us")...)
+	if code != exitCheckFailed || !strings.Contains(stderr, "threshold not met on the merged run: p50<1us") || !strings.Contains(stdout, "✗") {
+		t.Errorf("a missed threshold: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if all.TotalCount() != merged.LatencyMs.Total.Count {
 		t.Errorf("merged latency count %d, raw histograms %d", merged.LatencyMs.Total.Count, all.TotalCount())
