@@ -24,6 +24,8 @@ const (
 	MetricLatency     = "partcopy_load_copy_latency_seconds"
 	MetricTTFB        = "partcopy_load_copy_ttfb_seconds"
 	MetricUncorrected = "partcopy_load_copy_uncorrected_latency_seconds"
+	MetricFailedLat   = "partcopy_load_failed_copy_latency_seconds"
+	MetricLag         = "partcopy_load_generator_lag_seconds"
 )
 
 // promQuantiles are the quantiles the latency summaries export.
@@ -31,7 +33,8 @@ var promQuantiles = []float64{0.5, 0.9, 0.99, 0.999}
 
 // PromSink is an IntervalSink that exports the run to Prometheus as it
 // goes: copies by outcome, failures by kind, bytes, late starts, copies in
-// flight, and the corrected, TTFB and uncorrected latency as summaries
+// flight, the corrected, TTFB and uncorrected latency of successful
+// copies, the failed copies' latency and the generator lag as summaries
 // whose quantiles come from the run's cumulative HdrHistograms (the same
 // figures load.json reports at the end, not a second estimate). Figures
 // advance once per metrics interval (1 s).
@@ -41,8 +44,9 @@ type PromSink struct {
 	failures           map[string]int64
 	inFlight           int64
 	total, ttfb, uncor *hdrhistogram.Histogram
+	failed, lag        *hdrhistogram.Histogram
 
-	copies, failuresD, bytes, late, inFlightD, latency, ttfbD, uncorD *prometheus.Desc
+	copies, failuresD, bytes, late, inFlightD, latency, ttfbD, uncorD, failedD, lagD *prometheus.Desc
 }
 
 // NewPromSink returns a sink whose metrics carry the given constant labels
@@ -53,15 +57,17 @@ func NewPromSink(labels prometheus.Labels) *PromSink {
 	}
 	return &PromSink{
 		failures: map[string]int64{},
-		total:    NewHistogram(), ttfb: NewHistogram(), uncor: NewHistogram(),
+		total:    NewHistogram(), ttfb: NewHistogram(), uncor: NewHistogram(), failed: NewHistogram(), lag: NewHistogram(),
 		copies:    d(MetricCopies, "UploadPartCopy requests completed, by outcome (the D02 rule: a 200 without an ETag failed).", "outcome"),
 		failuresD: d(MetricFailures, "Failed copies by failure kind (no-etag-200, http-error:<Code>, transport, unfinished, ...).", "kind"),
 		bytes:     d(MetricBytes, "Bytes copied by successful copies."),
 		late:      d(MetricLateStarts, "Copies that started more than 2 ms after their intended start (open loop)."),
 		inFlightD: d(MetricInFlight, "Copies in flight at the end of the last metrics interval."),
-		latency:   d(MetricLatency, "Copy latency from the intended start to the final body byte (corrected for coordinated omission), from the run's HdrHistogram."),
-		ttfbD:     d(MetricTTFB, "Time from the intended start to the first response byte, from the run's HdrHistogram."),
-		uncorD:    d(MetricUncorrected, "Copy latency from the actual send to the final body byte, from the run's HdrHistogram."),
+		latency:   d(MetricLatency, "Latency of successful copies from the intended start to the final body byte (corrected for coordinated omission), from the run's HdrHistogram."),
+		ttfbD:     d(MetricTTFB, "Time from the intended start to the first response byte of successful copies, from the run's HdrHistogram."),
+		uncorD:    d(MetricUncorrected, "Latency of successful copies from the actual send to the final body byte, from the run's HdrHistogram."),
+		failedD:   d(MetricFailedLat, "Latency of failed copies from the intended start to the failure, from the run's HdrHistogram."),
+		lagD:      d(MetricLag, "The generator's own lag (actual send minus intended start) of every copy, from the run's HdrHistogram."),
 	}
 }
 
@@ -77,12 +83,18 @@ func (p *PromSink) Interval(iv *Interval) error {
 	p.total.Merge(iv.Total)
 	p.ttfb.Merge(iv.TTFB)
 	p.uncor.Merge(iv.Uncorrected)
+	if iv.Failed != nil {
+		p.failed.Merge(iv.Failed)
+	}
+	if iv.Lag != nil {
+		p.lag.Merge(iv.Lag)
+	}
 	return nil
 }
 
 // Describe implements prometheus.Collector.
 func (p *PromSink) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{p.copies, p.failuresD, p.bytes, p.late, p.inFlightD, p.latency, p.ttfbD, p.uncorD} {
+	for _, d := range []*prometheus.Desc{p.copies, p.failuresD, p.bytes, p.late, p.inFlightD, p.latency, p.ttfbD, p.uncorD, p.failedD, p.lagD} {
 		ch <- d
 	}
 }
@@ -102,7 +114,9 @@ func (p *PromSink) Collect(ch chan<- prometheus.Metric) {
 	c(p.bytes, p.counts.Bytes)
 	c(p.late, p.counts.LateStarts)
 	ch <- prometheus.MustNewConstMetric(p.inFlightD, prometheus.GaugeValue, float64(p.inFlight))
-	for d, h := range map[*prometheus.Desc]*hdrhistogram.Histogram{p.latency: p.total, p.ttfbD: p.ttfb, p.uncorD: p.uncor} {
+	for d, h := range map[*prometheus.Desc]*hdrhistogram.Histogram{
+		p.latency: p.total, p.ttfbD: p.ttfb, p.uncorD: p.uncor, p.failedD: p.failed, p.lagD: p.lag,
+	} {
 		q := make(map[float64]float64, len(promQuantiles))
 		for _, x := range promQuantiles {
 			if h.TotalCount() > 0 {

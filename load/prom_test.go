@@ -131,6 +131,9 @@ func TestPromMetricsMatchLoadJSON(t *testing.T) {
 	if midOK <= 0 || midOK >= float64(l.Ops.Succeeded) {
 		t.Errorf("mid-run scrape: %v successful copies, want between 0 and the final %d", midOK, l.Ops.Succeeded)
 	}
+	if l.LatencyMs.Failed == nil || l.Generator == nil {
+		t.Fatalf("load.json lacks the failed latency or the generator: %+v %+v", l.LatencyMs.Failed, l.Generator)
+	}
 	key := string(s3call.KindNoETag200)
 	bytes := math.Round(l.Throughput.BytesPerSecond * l.DurationSeconds)
 	for _, c := range []struct {
@@ -147,6 +150,8 @@ func TestPromMetricsMatchLoadJSON(t *testing.T) {
 		{MetricLatency, nil, float64(l.LatencyMs.Total.Count)},
 		{MetricTTFB, nil, float64(l.LatencyMs.TTFB.Count)},
 		{MetricUncorrected, nil, float64(l.LatencyMs.Uncorrected.Count)},
+		{MetricFailedLat, nil, float64(l.LatencyMs.Failed.Count)},
+		{MetricLag, nil, float64(l.Generator.LagMs.Count)},
 	} {
 		got, ok := value(after, c.name, c.labels)
 		if !ok || got != c.want {
