@@ -68,6 +68,10 @@ type Config struct {
 	// RecoverWait is how long the run waits for an endpoint that stopped
 	// answering during a spec to answer again; 0 means 60 seconds.
 	RecoverWait time.Duration
+	// ZeroCopy says the endpoint copies by reference and moves no bytes
+	// (the embedded one): the 10,000-part specs then complete 10,000 parts
+	// of the minimum part size whatever that size is.
+	ZeroCopy bool
 }
 
 // NewConfig returns a Config with the defaults filled in for endpoint and

@@ -50,7 +50,7 @@ type Ctx struct {
 
 	initErr error
 	mu      sync.Mutex
-	records []s3call.Record
+	records []observed
 	secrets []string
 	seq     atomic.Int64
 	runID   string
@@ -91,20 +91,19 @@ func newCtx(cfg *Config) *Ctx {
 	return sc
 }
 
+// observed is one exchange of the running spec, redacted only if the
+// spec's records are attached (redacting every exchange of a 10,000-copy
+// spec as it happens would cost more than the copies).
+type observed struct {
+	ex  *s3call.Exchange
+	err error
+}
+
 func (sc *Ctx) observe(ex *s3call.Exchange, err error) {
 	sc.noteConfigError(ex, err)
-	var r s3call.Record
-	sc.mu.Lock()
-	secrets := append([]string(nil), sc.secrets...)
-	sc.mu.Unlock()
-	if ex != nil {
-		r = ex.Record(secrets...)
-	} else {
-		r = s3call.TransportRecord(err, secrets...)
-	}
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	sc.records = append(sc.records, r)
+	sc.records = append(sc.records, observed{ex: ex, err: err})
 	if len(sc.records) > maxRecords {
 		sc.records = sc.records[len(sc.records)-maxRecords:]
 	}
@@ -116,14 +115,24 @@ func (sc *Ctx) beginSpec() {
 	sc.mu.Unlock()
 }
 
-// endSpec attaches the spec's exchanges to the report when it failed.
+// endSpec attaches the spec's exchanges to the report when it failed,
+// redacted with every secret known by then.
 func (sc *Ctx) endSpec(failed bool) {
 	if !failed && !sc.Cfg.RecordAll {
 		return
 	}
 	sc.mu.Lock()
-	recs := append([]s3call.Record(nil), sc.records...)
+	obs := append([]observed(nil), sc.records...)
+	secrets := append([]string(nil), sc.secrets...)
 	sc.mu.Unlock()
+	recs := make([]s3call.Record, 0, len(obs))
+	for _, o := range obs {
+		if o.ex != nil {
+			recs = append(recs, o.ex.Record(secrets...))
+		} else {
+			recs = append(recs, s3call.TransportRecord(o.err, secrets...))
+		}
+	}
 	AddReportEntry(EntryExchange, s3call.RecordsJSON(recs), ReportEntryVisibilityNever)
 }
 
@@ -165,6 +174,10 @@ func (sc *Ctx) missingCapability(c clause.Capability) string {
 	case clause.KMS:
 		if sc.Cfg.NoKMS {
 			return "the configuration declares no SSE-KMS on this endpoint (--no-kms)"
+		}
+	case clause.ManyParts:
+		if sc.Cfg.SkipLarge {
+			return "skipped by --skip-large"
 		}
 	case clause.LargeObjects:
 		if sc.Cfg.SkipLarge {

@@ -189,7 +189,7 @@ func (sc *Ctx) lastNoAnswer() (s3call.Record, int, bool) {
 	defer sc.mu.Unlock()
 	n := 0
 	for i := len(sc.records) - 1; i >= 0; i-- {
-		if sc.records[i].TransportError == "" {
+		if sc.records[i].ex != nil { // an answer
 			break
 		}
 		n++
@@ -197,7 +197,7 @@ func (sc *Ctx) lastNoAnswer() (s3call.Record, int, bool) {
 	if n == 0 {
 		return s3call.Record{}, 0, false
 	}
-	return sc.records[len(sc.records)-1], n, true
+	return s3call.TransportRecord(sc.records[len(sc.records)-1].err, sc.secrets...), n, true
 }
 
 // afterSpec runs after every spec, before its cleanups: it stops the run

@@ -84,5 +84,6 @@ func embedded(t *testing.T) *suites.Config {
 	cfg.Alt = s3call.Credentials{AccessKey: o.Alt.AccessKey, SecretKey: o.Alt.SecretKey}
 	cfg.Temp = s3call.Credentials{AccessKey: o.Temp.AccessKey, SecretKey: o.Temp.SecretKey, SessionToken: o.Temp.SessionToken}
 	cfg.MinPartSize = o.MinPartSize
+	cfg.ZeroCopy = true
 	return cfg
 }

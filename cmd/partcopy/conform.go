@@ -186,6 +186,7 @@ func setupConform(ctx context.Context, o *conformOptions) (*conformRun, error) {
 		cfg.Client.Signature = o.ep.signature
 		cfg.Alt, cfg.Temp = e.alt(), e.temp()
 		cfg.MinPartSize = e.opts.MinPartSize
+		cfg.ZeroCopy = true
 	} else {
 		cfg = suites.NewConfig(res.Endpoint, res.Credentials)
 		cfg.Client = o.ep.clientConfig(res)

@@ -292,26 +292,55 @@ type Part struct {
 	LastModified string `xml:"LastModified"`
 }
 
+// PartsPage is one page of ListParts, with the pagination fields as the
+// endpoint sent them.
+type PartsPage struct {
+	Parts []Part
+	// IsTruncated says more parts follow NextPartNumberMarker.
+	IsTruncated bool
+	// PartNumberMarker and NextPartNumberMarker are the raw element texts
+	// ("" when absent).
+	PartNumberMarker, NextPartNumberMarker string
+	// MaxParts is the raw MaxParts element text.
+	MaxParts string
+}
+
+// ListPartsPage sends one ListParts request: maxParts > 0 adds max-parts,
+// marker != "" adds part-number-marker (sent as given).
+func (c *Client) ListPartsPage(ctx context.Context, bucket, key, uploadID string, maxParts int, marker string) (PartsPage, *Exchange, error) {
+	q := "uploadId=" + EncodeQueryValue(uploadID)
+	if maxParts > 0 {
+		q += "&max-parts=" + strconv.Itoa(maxParts)
+	}
+	if marker != "" {
+		q += "&part-number-marker=" + EncodeQueryValue(marker)
+	}
+	ex, err := c.Do(ctx, &Request{Method: http.MethodGet, Bucket: bucket, Key: key, Query: q})
+	if err := Check("ListParts", ex, err, 200); err != nil {
+		return PartsPage{}, ex, err
+	}
+	var res struct {
+		Parts                []Part `xml:"Part"`
+		IsTruncated          bool   `xml:"IsTruncated"`
+		PartNumberMarker     string `xml:"PartNumberMarker"`
+		NextPartNumberMarker string `xml:"NextPartNumberMarker"`
+		MaxParts             string `xml:"MaxParts"`
+	}
+	if err := xml.Unmarshal(ex.Body, &res); err != nil {
+		return PartsPage{}, ex, fmt.Errorf("ListParts: unreadable body: %w", err)
+	}
+	return PartsPage{Parts: res.Parts, IsTruncated: res.IsTruncated, PartNumberMarker: res.PartNumberMarker,
+		NextPartNumberMarker: res.NextPartNumberMarker, MaxParts: res.MaxParts}, ex, nil
+}
+
 // ListParts lists every part of an upload, following pagination.
 func (c *Client) ListParts(ctx context.Context, bucket, key, uploadID string) ([]Part, *Exchange, error) {
 	var all []Part
 	marker := ""
 	for page := 0; page < 100; page++ {
-		q := "uploadId=" + EncodeQueryValue(uploadID)
-		if marker != "" {
-			q += "&part-number-marker=" + marker
-		}
-		ex, err := c.Do(ctx, &Request{Method: http.MethodGet, Bucket: bucket, Key: key, Query: q})
-		if err := Check("ListParts", ex, err, 200); err != nil {
+		res, ex, err := c.ListPartsPage(ctx, bucket, key, uploadID, 0, marker)
+		if err != nil {
 			return all, ex, err
-		}
-		var res struct {
-			Parts                []Part `xml:"Part"`
-			IsTruncated          bool   `xml:"IsTruncated"`
-			NextPartNumberMarker string `xml:"NextPartNumberMarker"`
-		}
-		if err := xml.Unmarshal(ex.Body, &res); err != nil {
-			return all, ex, fmt.Errorf("ListParts: unreadable body: %w", err)
 		}
 		all = append(all, res.Parts...)
 		if !res.IsTruncated || res.NextPartNumberMarker == "" || res.NextPartNumberMarker == marker {

@@ -67,6 +67,9 @@ const (
 	// KeyNames is holding a key with special characters (S04) as an object
 	// of its own.
 	KeyNames Capability = "key-names"
+	// ManyParts is room and time for one upload holding all 10,000 parts
+	// (D23, D03, S05/S08 on a full upload).
+	ManyParts Capability = "many-parts"
 )
 
 // CapabilityInfo describes a capability for people: what it is and how a
@@ -91,6 +94,8 @@ var Capabilities = []CapabilityInfo{
 	{Versioning, "bucket versioning", "detected: PutBucketVersioning answered 501/NotImplemented, or no version id on PUT"},
 	{LargeObjects, "a 5 GiB + 1 byte source object (built server side from an 8 MiB seed)", "on by default; --skip-large turns it off; a --min-part-size above 8 MiB makes it impossible"},
 	{SigV2, "AWS signature version 2", "detected: a correctly SigV2-signed ListBuckets refused (400, 403, 501)"},
+	{ManyParts, "one upload filled with all 10,000 part numbers by part copies (10,000 requests; about 2 minutes on a real server)",
+		"on by default; --skip-large turns it off"},
 	{KeyNames, "storing a key with special characters (S04) as an object of its own", "detected: a PutObject of the key refused with a 4xx, or stored over another key's object (`a//b` onto `a/b`, `/x` onto `x`), makes that key unsupported"},
 }
 
