@@ -43,13 +43,6 @@ func (c *Config) manyPartsComplete() bool {
 	return c.ZeroCopy || int64(manyParts)*c.minPart() <= manyPartsCompleteBudget
 }
 
-// blockedBy ends the spec as blocked by another clause's deviation, shown
-// with that clause in every report.
-func blockedBy(owner, format string, a ...any) {
-	GinkgoHelper()
-	Skip(clause.Blocked(owner, fmt.Sprintf(format, a...)))
-}
-
 // manyPartsFill is what filling the upload produced.
 type manyPartsFill struct {
 	bucket, key, id string
@@ -134,7 +127,7 @@ var _ = describe("10,000 parts in one upload", func(sc *Ctx) {
 		blockedUnlessFilled := func() {
 			GinkgoHelper()
 			if f.failed != "" {
-				blockedBy("D23", "%s, so the upload does not hold 10,000 parts", f.failed)
+				sc.BlockedBy("D23", "%s, so the upload does not hold 10,000 parts", f.failed)
 			}
 		}
 
