@@ -237,6 +237,10 @@ func TestInterruptAndDrain(t *testing.T) {
 	if !run.Interrupted || time.Since(began) > 5*time.Second || run.Counts.Ops != 0 {
 		t.Errorf("interrupted %v after %v with %d ops counted; want an early stop and nothing counted", run.Interrupted, time.Since(began), run.Counts.Ops)
 	}
+	// load.json says so, with the duration asked for and the one run.
+	if l := run.Report(Meta{}); !l.Interrupted || l.RequestedDurationSeconds != 10 || l.DurationSeconds >= 5 {
+		t.Errorf("report: interrupted %v, requested %v s, actual %v s", l.Interrupted, l.RequestedDurationSeconds, l.DurationSeconds)
+	}
 
 	run, err = Attack(context.Background(), sc, Config{Duration: 200 * time.Millisecond, Rate: 20, Drain: 100 * time.Millisecond})
 	if err != nil {
