@@ -123,8 +123,14 @@ func stallAttempt(t *testing.T, scale, maxInFlight int, heldBack bool) (misses [
 		t.Fatal(err)
 	}
 	wantOps := int64(rate * duration.Seconds())
-	if run.Counts.Ops != wantOps || run.Counts.Failed != 0 {
-		t.Fatalf("ops %d failed %d (%v), want %d and 0", run.Counts.Ops, run.Counts.Failed, run.Failures, wantOps)
+	// A copy still waiting for the one slot when the duration ends is not
+	// sent (the duration ends the dispatch): possible only when the machine
+	// held the run back; then the attempt is retried at a larger scale.
+	if run.Counts.Ops+run.NotSent != wantOps || run.Counts.Failed != 0 {
+		t.Fatalf("ops %d + not sent %d, failed %d (%v), want %d and 0", run.Counts.Ops, run.NotSent, run.Counts.Failed, run.Failures, wantOps)
+	}
+	if run.NotSent > 0 {
+		return []string{fmt.Sprintf("%d copies not sent by the end of the duration", run.NotSent)}
 	}
 	q := func(h interface{ ValueAtQuantile(float64) int64 }, p float64) time.Duration {
 		return time.Duration(h.ValueAtQuantile(p))
