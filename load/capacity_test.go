@@ -53,8 +53,8 @@ func TestCapacityFindsAKnownCapacity(t *testing.T) {
 	}
 	var steps []reports.CapacityStep
 	c, err := Capacity(context.Background(), sc, CapacityOptions{
-		SLO: slo, StartRate: 25, Resolution: 0.05, Warmup: 300 * time.Millisecond, Measure: 1200 * time.Millisecond,
-		Concurrency: []int{1, 2, 4, 8, 16, 32, 64}, PartSize: 64 << 10, Repeats: 1,
+		SLO: slo, StartRate: 30, Resolution: 0.05, Warmup: 300 * time.Millisecond, Measure: 1200 * time.Millisecond,
+		Concurrency: []int{1, 2, 4, 8, 16, 32, 64}, PartSize: 64 << 10, Repeats: 2,
 		Progress: func(s reports.CapacityStep) { steps = append(steps, s) },
 	})
 	if err != nil {
