@@ -228,3 +228,48 @@ func TestFastPathFallsBack(t *testing.T) {
 		t.Fatalf("client %s", sc.ClientPath())
 	}
 }
+
+// BenchmarkCopyOpFast is BenchmarkCopyOp through the fast path.
+func BenchmarkCopyOpFast(b *testing.B) {
+	null := nullServer(b)
+	sc := newScenario(b, null.URL, Workload{SourceSize: 1 << 10}, 1)
+	if err := sc.UseFastPath(1); err != nil {
+		b.Fatal(err)
+	}
+	m := NewMetrics(time.Now(), 1)
+	rec := m.recorderFor(0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now := time.Now()
+		r := Result{Intended: now, Start: now}
+		sc.Op(ctx, Hit{}, &r)
+		if !r.OK {
+			b.Fatalf("copy failed: %s", r.FailureKey)
+		}
+		rec.Record(&r, false)
+	}
+}
+
+// BenchmarkGeneratorFast is BenchmarkGenerator through the fast path.
+func BenchmarkGeneratorFast(b *testing.B) {
+	null := nullServer(b)
+	sc := newScenario(b, null.URL, Workload{SourceSize: 1 << 10, CompleteEvery: 1 << 30}, 16)
+	if err := sc.UseFastPath(16); err != nil {
+		b.Fatal(err)
+	}
+	var ops int64
+	var elapsed time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run, err := Attack(context.Background(), sc, Config{Duration: time.Second, Concurrency: 16})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ops += run.Counts.Succeeded
+		elapsed += run.Elapsed()
+	}
+	b.ReportMetric(float64(ops)/elapsed.Seconds(), "copies/s")
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(ops), "ns/copy")
+}
