@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2" //nolint:revive
+	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/partcopy/partcopy/internal/s3call"
 	"github.com/partcopy/partcopy/suites/clause"

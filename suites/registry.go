@@ -3,9 +3,9 @@ package suites
 import (
 	"testing"
 
-	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best dot-imported
+	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
-	. "github.com/onsi/gomega" //nolint:revive
+	. "github.com/onsi/gomega"
 )
 
 // area is one behaviour area: a Describe container whose body receives the
