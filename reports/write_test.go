@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,34 +12,41 @@ import (
 	"testing"
 )
 
-// wellFormedXML decodes every token of doc; encoding/xml fails on anything
-// that is not well-formed.
+// wellFormedXML fails t unless doc is well-formed XML (see xmlWellFormed).
 func wellFormedXML(t *testing.T, name string, doc []byte) {
 	t.Helper()
+	if err := xmlWellFormed(doc); err != nil {
+		t.Fatalf("%s is not well-formed XML: %v", name, err)
+	}
+}
+
+// xmlWellFormed decodes every token of doc; encoding/xml in strict mode
+// fails on anything that is not well-formed.
+func xmlWellFormed(doc []byte) error {
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	d.Strict = true
 	for {
 		_, err := d.Token()
-		if err == io.EOF {
-			return
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
 		if err != nil {
-			t.Fatalf("%s is not well-formed XML: %v", name, err)
+			return err
 		}
 	}
 }
 
 func TestWellFormedXMLCatchesBrokenDocument(t *testing.T) {
-	// The helper must be able to fail, or the XML checks below prove nothing.
-	for _, doc := range []string{`<a><b></a>`, `<meta charset="utf-8"><p>x</p>`, `<a>&nbsp;</a>`} {
-		d := xml.NewDecoder(strings.NewReader(doc))
-		d.Strict = true
-		var err error
-		for err == nil {
-			_, err = d.Token()
+	// The check must be able to fail, or the XML checks below prove nothing,
+	// and must pass a well-formed document, or they could not pass.
+	for _, doc := range []string{`<a><b></a>`, `<meta charset="utf-8"><p>x</p>`, `<a>&nbsp;</a>`, `<a>`, `<a></a><`} {
+		if err := xmlWellFormed([]byte(doc)); err == nil {
+			t.Errorf("%q passed as well-formed", doc)
 		}
-		if err == io.EOF {
-			t.Errorf("%q parsed as well-formed", doc)
+	}
+	for _, doc := range []string{`<a><b/></a>`, `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><g>&amp;</g></svg>`} {
+		if err := xmlWellFormed([]byte(doc)); err != nil {
+			t.Errorf("%q: %v", doc, err)
 		}
 	}
 }
