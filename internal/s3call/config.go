@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
 	"github.com/partcopy/partcopy/internal/redact"
@@ -192,12 +193,18 @@ func Resolve(ctx context.Context, flags Resolved, profile string) (Resolved, err
 		out.Endpoint = serviceEndpoint(ctx, cfg)
 	}
 	if out.Credentials.AccessKey == "" && out.Credentials.SecretKey == "" {
-		if cfg.Credentials != nil {
+		// With nothing configured, the SDK's chain ends in the EC2 role
+		// provider, which is disabled above: that is "no credentials". Any
+		// other provider was configured by the user (a profile's
+		// credential_process, SSO, web identity, ...), and its failure (an
+		// expired SSO session, a failing process) is theirs to fix.
+		if cfg.Credentials != nil && !aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)) {
 			c, err := cfg.Credentials.Retrieve(ctx)
-			if err == nil {
-				out.Credentials = Credentials{AccessKey: c.AccessKeyID, SecretKey: c.SecretAccessKey, SessionToken: c.SessionToken}
-				out.CredentialSource = c.Source
+			if err != nil {
+				return out, &ConfigError{Err: fmt.Errorf("resolving AWS credentials (profile %q): %w", profileName(profile), err)}
 			}
+			out.Credentials = Credentials{AccessKey: c.AccessKeyID, SecretKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+			out.CredentialSource = c.Source
 		}
 	}
 	if out.Credentials.AccessKey != "" && out.Credentials.SecretKey == "" {
@@ -207,6 +214,18 @@ func Resolve(ctx context.Context, flags Resolved, profile string) (Resolved, err
 		return out, configErr("secret key given without an access key: pass --access-key or set AWS_ACCESS_KEY_ID")
 	}
 	return out, nil
+}
+
+// profileName is the shared-config profile Resolve used: the --profile
+// flag, else AWS_PROFILE, else "default".
+func profileName(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if p := os.Getenv("AWS_PROFILE"); p != "" {
+		return p
+	}
+	return "default"
 }
 
 // serviceEndpoint asks the SDK's own configuration sources for the S3

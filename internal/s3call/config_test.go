@@ -122,6 +122,18 @@ endpoint_url = http://127.0.0.1:7100
 [services altsvc]
 s3 =
   endpoint_url = http://127.0.0.1:7001
+
+[profile failing-process]
+credential_process = /bin/sh -c 'echo token expired >&2; exit 3'
+
+[profile sso-expired]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+
+[sso-session corp]
+sso_region = us-east-1
+sso_start_url = https://corp.invalid/start
 `
 
 func TestResolve(t *testing.T) {
@@ -196,6 +208,18 @@ func TestResolve(t *testing.T) {
 			name:    "unknown profile",
 			profile: "nope",
 			errHas:  "nope",
+		},
+		{
+			// A configured source that fails is the user's error to fix,
+			// with its cause, never "no credentials".
+			name:    "failing credential_process",
+			profile: "failing-process",
+			errHas:  "exit status 3",
+		},
+		{
+			name:    "SSO session without a cached token",
+			profile: "sso-expired",
+			errHas:  "SSO token",
 		},
 		{
 			name:   "access key flag without a secret",
