@@ -88,23 +88,6 @@ func TestBadInputOneLineExit2(t *testing.T) {
 	}
 }
 
-// TestParseSize covers the size syntax every size flag uses.
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{
-		"0": 0, "5368709120": 5 << 30, "8MiB": 8 << 20, "1GiB": 1 << 30, "100KB": 100000, "5MB": 5000000, "64K": 64 << 10, "7B": 7,
-	} {
-		got, err := parseSize(in)
-		if err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "-1", "x", "1.5GiB", "99999999999GiB"} {
-		if _, err := parseSize(in); err == nil {
-			t.Errorf("parseSize(%q) accepted", in)
-		}
-	}
-}
-
 // badInput is one hostile or careless input to the real binary.
 type badInput struct {
 	name string

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/internal/size"
 	"github.com/partcopy/partcopy/reports"
 	"github.com/partcopy/partcopy/reports/ginkgoreport"
 	"github.com/partcopy/partcopy/suites"
@@ -160,7 +161,7 @@ func setupConform(ctx context.Context, o *conformOptions) (*conformRun, error) {
 	if (o.tempAccessKey == "") != (o.tempSecretKey == "") || (o.tempAccessKey != "" && o.sessionToken == "") {
 		return nil, usageError("--temp-access-key, --temp-secret-key and --temp-session-token go together")
 	}
-	minPart, err := parseSize(o.minPartSize)
+	minPart, err := size.Parse(o.minPartSize)
 	if err != nil {
 		return nil, usageError("--min-part-size: %v", err)
 	}

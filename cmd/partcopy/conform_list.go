@@ -13,6 +13,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/internal/size"
 	"github.com/partcopy/partcopy/suites"
 	"github.com/partcopy/partcopy/suites/clause"
 )
@@ -43,7 +44,7 @@ func runConformList(ctx context.Context, stdout io.Writer, o *conformOptions) er
 			return usageError("--labels %q: %v", o.labels, err)
 		}
 	}
-	minPart, err := parseSize(o.minPartSize)
+	minPart, err := size.Parse(o.minPartSize)
 	if err != nil {
 		return usageError("--min-part-size: %v", err)
 	}

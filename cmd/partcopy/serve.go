@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/partcopy/partcopy/internal/refserver"
+	"github.com/partcopy/partcopy/internal/size"
 )
 
 // serveOptions are the flags of 'partcopy serve'.
@@ -150,7 +151,7 @@ func (o serveOptions) options(stderr io.Writer) (refserver.Options, error) {
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return ro, fmt.Errorf("--tls-cert and --tls-key go together")
 	}
-	if ro.MinPartSize, err = parseSize(o.minPartSize); err != nil {
+	if ro.MinPartSize, err = size.Parse(o.minPartSize); err != nil {
 		return ro, fmt.Errorf("--min-part-size: %w", err)
 	}
 	if ro.MinPartSize == 0 {
@@ -161,7 +162,7 @@ func (o serveOptions) options(stderr io.Writer) (refserver.Options, error) {
 			return ro, fmt.Errorf("%s must not be negative", name)
 		}
 	}
-	if ro.MaxBodyMemory, err = parseSize(o.maxBodyMemory); err != nil || ro.MaxBodyMemory < 1<<20 {
+	if ro.MaxBodyMemory, err = size.Parse(o.maxBodyMemory); err != nil || ro.MaxBodyMemory < 1<<20 {
 		return ro, fmt.Errorf("--max-body-memory %q: give a size of at least 1MiB", o.maxBodyMemory)
 	}
 	if o.bodyReadTimeout <= 0 {

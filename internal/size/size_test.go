@@ -1,8 +1,8 @@
-package load
+package size
 
 import "testing"
 
-func TestParseSize(t *testing.T) {
+func TestParse(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want int64
@@ -31,47 +31,47 @@ func TestParseSize(t *testing.T) {
 		{in: "99999999999TiB", bad: true},
 		{in: "NaN", bad: true},
 	} {
-		got, err := ParseSize(tc.in)
+		got, err := Parse(tc.in)
 		if tc.bad {
 			if err == nil {
-				t.Errorf("ParseSize(%q) = %d, want an error", tc.in, got)
+				t.Errorf("Parse(%q) = %d, want an error", tc.in, got)
 			}
 			continue
 		}
 		if err != nil || got != tc.want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+			t.Errorf("Parse(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
 		}
 	}
 }
 
-func TestFormatSize(t *testing.T) {
+func TestFormat(t *testing.T) {
 	for _, tc := range []struct {
 		in   int64
 		want string
 	}{
 		{0, "0B"}, {1023, "1023B"}, {1024, "1KiB"}, {8 << 20, "8MiB"}, {3 << 29, "1.5GiB"}, {5 << 30, "5GiB"},
 	} {
-		if got := FormatSize(tc.in); got != tc.want {
-			t.Errorf("FormatSize(%d) = %q, want %q", tc.in, got, tc.want)
+		if got := Format(tc.in); got != tc.want {
+			t.Errorf("Format(%d) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
 
-func FuzzParseSize(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{"8MiB", "1GiB", "0", "1.5GiB", "5MB", "-1", "1e30", " 3 k"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := ParseSize(s)
+		n, err := Parse(s)
 		if err != nil {
 			return
 		}
 		if n < 0 {
-			t.Fatalf("ParseSize(%q) = %d < 0", s, n)
+			t.Fatalf("Parse(%q) = %d < 0", s, n)
 		}
 		// A formatted size with an integral value parses back to itself.
-		if back, err := ParseSize(FormatSize(n)); err == nil && FormatSize(back) != FormatSize(n) {
-			t.Fatalf("round trip of %d: %q -> %d", n, FormatSize(n), back)
+		if back, err := Parse(Format(n)); err == nil && Format(back) != Format(n) {
+			t.Fatalf("round trip of %d: %q -> %d", n, Format(n), back)
 		}
 	})
 }
