@@ -82,7 +82,7 @@ func TestGeneratorLimitedAndItsCause(t *testing.T) {
 
 // burn spends d of CPU.
 func burn(d time.Duration) {
-	for end := time.Now().Add(d); time.Now().Before(end); {
+	for end := time.Now().Add(d); time.Now().Before(end); { //nolint:revive // the empty loop is the CPU burn
 	}
 }
 

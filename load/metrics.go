@@ -198,20 +198,19 @@ type Metrics struct {
 	sinks    []IntervalSink
 	sinkErr  error
 
-	mu        sync.Mutex // serializes Flush
-	last      time.Time
-	iv        Interval
-	ivFail    map[string]int64
-	total     *hdrhistogram.Histogram
-	ttfb      *hdrhistogram.Histogram
-	uncor     *hdrhistogram.Histogram
-	failed    *hdrhistogram.Histogram
-	lag       *hdrhistogram.Histogram
-	interval  time.Duration // nominal interval length, 0 if unknown
-	counts    Counts
-	failures  map[string]int64
-	series    []reports.Interval
-	seriesDur time.Duration // length of one series entry (doubles on coalescing)
+	mu       sync.Mutex // serializes Flush
+	last     time.Time
+	iv       Interval
+	ivFail   map[string]int64
+	total    *hdrhistogram.Histogram
+	ttfb     *hdrhistogram.Histogram
+	uncor    *hdrhistogram.Histogram
+	failed   *hdrhistogram.Histogram
+	lag      *hdrhistogram.Histogram
+	interval time.Duration // nominal interval length, 0 if unknown
+	counts   Counts
+	failures map[string]int64
+	series   []reports.Interval
 }
 
 // NewMetrics returns metrics for a run starting at start with n recorders.

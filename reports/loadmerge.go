@@ -261,7 +261,7 @@ func MergeLoad(shards []LoadShard, expected int) (LoadMerge, error) {
 		if len(shards) == 0 {
 			return LoadMerge{}, errors.New("merge: no shards given")
 		}
-		return LoadMerge{}, fmt.Errorf("merge: no shard has a %s (%s: %v)", FileLoadJSON, shards[0].Dir, shards[0].Err)
+		return LoadMerge{}, fmt.Errorf("merge: no shard has a %s (%s: %w)", FileLoadJSON, shards[0].Dir, shards[0].Err)
 	}
 	for i := range shards {
 		if err := sameRun(ref, &shards[i]); err != nil {

@@ -171,7 +171,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 		t.Limit, err = parseThresholdDuration(val)
 	}
 	if err != nil {
-		return t, fmt.Errorf("threshold %q: %v", expr, err)
+		return t, fmt.Errorf("threshold %q: %w", expr, err)
 	}
 	if t.Limit < 0 {
 		return bad("the value must not be negative")

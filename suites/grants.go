@@ -61,7 +61,6 @@ type grants struct {
 	cleaned map[string]bool
 	perms   map[string][]altPerm // bucket -> what set gave last
 	keys    map[string][]string  // bucket -> the objects alt must read
-	tried   []string             // the mechanisms a control was tried with
 	altID   string               // alt's canonical id (ACL mode), looked up once
 	mainID  string
 }

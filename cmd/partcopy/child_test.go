@@ -68,8 +68,8 @@ func startProcess(t *testing.T, name string, env []string, args ...string) *chil
 // wait waits at most d for the child and returns its exit code.
 func (c *child) wait(t *testing.T, d time.Duration) int {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- c.cmd.Wait() }()
+	done := make(chan struct{})
+	go func() { _ = c.cmd.Wait(); close(done) }() // the exit code is read below
 	select {
 	case <-done:
 	case <-time.After(d):

@@ -212,7 +212,7 @@ func listBuckets(ctx context.Context, c *s3call.Client) ([]leftover, error) {
 		} `xml:"Buckets>Bucket"`
 	}
 	if err := xml.Unmarshal(ex.Body, &res); err != nil {
-		return nil, fmt.Errorf("unreadable ListBuckets answer: %v", err)
+		return nil, fmt.Errorf("unreadable ListBuckets answer: %w", err)
 	}
 	out := make([]leftover, 0, len(res.Buckets))
 	for _, b := range res.Buckets {

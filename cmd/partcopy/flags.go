@@ -369,11 +369,11 @@ func s3XMLRoot(body []byte) (string, error) {
 	depth, root := 0, ""
 	for {
 		tok, err := dec.RawToken()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("malformed XML: %v", err)
+			return "", fmt.Errorf("malformed XML: %w", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -413,34 +413,6 @@ func rootCause(err error) string {
 		}
 		err = u
 	}
-}
-
-// parseSize reads "5368709120", "8MiB", "1GiB", "100KB", "5MB".
-func parseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{
-		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-		{"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000},
-		{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1},
-	}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad size %q: use bytes or a unit like 8MiB, 1GiB, 100KB", s)
-	}
-	if n > 0 && mult > 0 && n > (1<<62)/mult {
-		return 0, fmt.Errorf("size %q is too large", s)
-	}
-	return n * mult, nil
 }
 
 // maxConfigFile bounds an options file: a page of flags is a few KiB.

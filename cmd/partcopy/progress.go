@@ -58,7 +58,6 @@ type conformProgress struct {
 	curStart  time.Time
 	stopTick  chan struct{}
 	tickDone  chan struct{}
-	lastWidth int
 }
 
 // startProgress registers the reporter, finds which specs will run (a

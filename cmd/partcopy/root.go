@@ -58,11 +58,3 @@ tripped), 2 usage/config/connection error, 130 interrupted.`,
 	}
 	return root
 }
-
-// notBuilt is the RunE of a subcommand that is not built yet: it says so and
-// exits 2 instead of pretending.
-func notBuilt(name string) func(*cobra.Command, []string) error {
-	return func(*cobra.Command, []string) error {
-		return usageError("'%s' is not built yet in this version of partcopy", name)
-	}
-}

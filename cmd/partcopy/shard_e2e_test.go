@@ -34,12 +34,6 @@ const (
 	e2eDuration = 3 * time.Second
 )
 
-// podSpec is a Job's container, read from the manifests.
-type podSpec struct {
-	args []string
-	env  map[string]string // $(VAR) values: the env, the ConfigMap, overrides
-}
-
 func readJob(t *testing.T, file string) (*batchv1.Job, corev1.Container) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "k8s", file))
@@ -130,7 +124,7 @@ type netnsNet struct {
 func run1(args ...string) error {
 	out, err := exec.Command("ip", args...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }

@@ -173,15 +173,15 @@ type runner struct {
 func newRunner(cfg Config) (*runner, error) {
 	c, err := s3call.New(cfg.Target)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	u, err := url.Parse(cfg.Target.Endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("%w: endpoint: %v", ErrSetup, err)
+		return nil, fmt.Errorf("%w: endpoint: %w", ErrSetup, err)
 	}
 	for _, f := range cfg.Forms {
 		if _, err := faults.ParseRules(f.Rules); err != nil {
-			return nil, fmt.Errorf("%w: form %s: %v", ErrSetup, f.Name, err)
+			return nil, fmt.Errorf("%w: form %s: %w", ErrSetup, f.Name, err)
 		}
 	}
 	id := make([]byte, 4)
@@ -209,7 +209,7 @@ func (r *runner) setup(ctx context.Context) error {
 		r.bucket = "partcopy-clients-" + r.runID
 		ex, err := r.s3.CreateBucket(ctx, r.bucket, nil)
 		if err := s3call.Check("CreateBucket "+r.bucket, ex, err, 200); err != nil {
-			return fmt.Errorf("%w: %v", ErrSetup, err)
+			return fmt.Errorf("%w: %w", ErrSetup, err)
 		}
 		r.ownBkt = true
 	}
@@ -221,7 +221,7 @@ func (r *runner) setup(ctx context.Context) error {
 	body := s3call.GenBytes(1, size)
 	ex, err := r.s3.PutObject(ctx, r.bucket, r.source, strings.NewReader(string(body)), int64(size), nil)
 	if err := s3call.Check("PutObject "+r.source, ex, err, 200); err != nil {
-		return fmt.Errorf("%w: %v", ErrSetup, err)
+		return fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	return nil
 }
@@ -264,7 +264,7 @@ func (r *runner) cell(ctx context.Context, ci, fi int) (reports.ClientResult, er
 			return res, ctx.Err()
 		}
 		_ = ex
-		return res, fmt.Errorf("%w: CreateMultipartUpload %s: %v", ErrSetup, key, err)
+		return res, fmt.Errorf("%w: CreateMultipartUpload %s: %w", ErrSetup, key, err)
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -275,16 +275,16 @@ func (r *runner) cell(ctx context.Context, ci, fi int) (reports.ClientResult, er
 
 	rules, err := faults.ParseRules(append(append([]string{}, counterRules...), f.Rules...))
 	if err != nil {
-		return res, fmt.Errorf("%w: form %s: %v", ErrSetup, f.Name, err)
+		return res, fmt.Errorf("%w: form %s: %w", ErrSetup, f.Name, err)
 	}
 	p, err := faults.New(r.target, faults.Options{Rules: rules, Seed: r.cfg.Seed, UpstreamTLS: r.cfg.UpstreamTLS})
 	if err != nil {
-		return res, fmt.Errorf("%w: proxy: %v", ErrSetup, err)
+		return res, fmt.Errorf("%w: proxy: %w", ErrSetup, err)
 	}
 	rec := &recorder{next: p}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return res, fmt.Errorf("%w: proxy listener: %v", ErrSetup, err)
+		return res, fmt.Errorf("%w: proxy listener: %w", ErrSetup, err)
 	}
 	srv := &http.Server{Handler: rec, ReadHeaderTimeout: 30 * time.Second, ErrorLog: discardLog}
 	go func() { _ = srv.Serve(ln) }()

@@ -95,15 +95,9 @@ func (rd *reader) fill(limit int) error {
 	}
 }
 
-// readLine returns the next line without "\n" or "\r\n", at most limit
-// bytes long (the limit counts the line ending). The slice is valid until
-// the next read.
-func (rd *reader) readLine(limit int, tooLong error) ([]byte, error) {
-	line, _, err := rd.readLineN(limit, tooLong)
-	return line, err
-}
-
-// readLineN is readLine that also returns the bytes consumed.
+// readLineN returns the next line without "\n" or "\r\n", at most limit
+// bytes long (the limit counts the line ending), and the bytes consumed.
+// The slice is valid until the next read.
 func (rd *reader) readLineN(limit int, tooLong error) ([]byte, int, error) {
 	for start := rd.r; ; {
 		for i := start; i < rd.w; i++ {
@@ -125,10 +119,10 @@ func (rd *reader) readLineN(limit int, tooLong error) ([]byte, int, error) {
 		}
 		scanned := rd.w - rd.r
 		if err := rd.fill(rd.r + limit + 1); err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			if err == ErrHeaderTooLong {
+			if errors.Is(err, ErrHeaderTooLong) {
 				err = tooLong
 			}
 			return nil, 0, err
@@ -347,7 +341,7 @@ func readLength(rd *reader, n, maxBody int64, body []byte) ([]byte, bool, error)
 	for n != 0 {
 		if rd.buffered() == 0 {
 			if err := rd.fill(len(rd.buf)); err != nil {
-				if err == io.EOF {
+				if errors.Is(err, io.EOF) {
 					if n < 0 {
 						return body, dropped > 0, nil
 					}
@@ -427,7 +421,7 @@ func readChunked(rd *reader, maxBody int64, body []byte) ([]byte, bool, error) {
 		for n > 0 {
 			if rd.buffered() == 0 {
 				if err := rd.fill(len(rd.buf)); err != nil {
-					if err == io.EOF {
+					if errors.Is(err, io.EOF) {
 						err = io.ErrUnexpectedEOF
 					}
 					return body, dropped > 0, err
@@ -469,7 +463,7 @@ func readChunked(rd *reader, maxBody int64, body []byte) ([]byte, bool, error) {
 			return body, dropped > 0, errChunked
 		}
 		if err := rd.fill(rd.r + maxChunkLine); err != nil {
-			if err == io.EOF || err == ErrHeaderTooLong {
+			if errors.Is(err, io.EOF) || errors.Is(err, ErrHeaderTooLong) {
 				err = errChunked
 			}
 			return body, dropped > 0, err
@@ -488,7 +482,7 @@ func readChunked(rd *reader, maxBody int64, body []byte) ([]byte, bool, error) {
 func (rd *reader) need(n int) error {
 	for rd.buffered() < n {
 		if err := rd.fill(len(rd.buf)); err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
 			return err
@@ -599,7 +593,7 @@ func indexByteB(b []byte, c byte) int {
 func readFields(rd *reader, budget *int, h *head) error {
 	if rd.buffered() == 0 {
 		if err := rd.fill(len(rd.buf)); err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
 			return err

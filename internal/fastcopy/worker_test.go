@@ -104,7 +104,7 @@ func TestWireMatchesS3call(t *testing.T) {
 				// server whatever the name.
 				tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 					return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-				}, DisableCompression: true, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // test server, as s3call's own transport
+				}, DisableCompression: true, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
 				s3cfg.HTTPClient = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			}
 			c, err := s3call.New(s3cfg)

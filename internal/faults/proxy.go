@@ -481,7 +481,7 @@ func resetConn(w http.ResponseWriter) {
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
-	var nc net.Conn = conn
+	nc := net.Conn(conn)
 	if tc, ok := nc.(*tls.Conn); ok {
 		nc = tc.NetConn()
 	}

@@ -92,7 +92,7 @@ func (s *Server) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 	h.Set("Server", "partcopy-refserver")
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
+			if v == http.ErrAbortHandler { //nolint:errorlint // a recover() value: net/http panics with the sentinel itself
 				panic(v)
 			}
 			s.logf("refserver: panic serving %s %s (request %s): %v\n%s", r.Method, r.URL.Path, req.reqID, v, debug.Stack())

@@ -34,13 +34,13 @@ func TestReadCappedHint(t *testing.T) {
 						// before the error depends on the buffer sizes
 						// (as with a connection that breaks mid-body):
 						// both keep a prefix and report the error.
-						if gc != wc || gerr != werr || !strings.HasPrefix(body, string(gb)) || !strings.HasPrefix(body, string(wb)) {
+						if gc != wc || gerr != werr || !strings.HasPrefix(body, string(gb)) || !strings.HasPrefix(body, string(wb)) { //nolint:errorlint // both paths must return the identical error
 							t.Errorf("%s, %d bytes, max %d, hint %d: got %d bytes, %v, %v; want %d bytes, %v, %v",
 								name, size, max, hint, len(gb), gc, gerr, len(wb), wc, werr)
 						}
 						continue
 					}
-					if !bytes.Equal(gb, wb) || gc != wc || !errors.Is(gerr, werr) && gerr != werr || (gb == nil) != (wb == nil) {
+					if !bytes.Equal(gb, wb) || gc != wc || !errors.Is(gerr, werr) && gerr != werr || (gb == nil) != (wb == nil) { //nolint:errorlint // both paths must return the identical error
 						t.Errorf("%s, %d bytes, max %d, hint %d: got %d bytes, %v, %v; want %d bytes, %v, %v",
 							name, size, max, hint, len(gb), gc, gerr, len(wb), wc, werr)
 					}

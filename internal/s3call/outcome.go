@@ -250,7 +250,7 @@ func parseDoc(b []byte) (doc, error) {
 	var text strings.Builder
 	for ; ; first = false {
 		tok, err := dec.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			if !closed {
 				return d, io.ErrUnexpectedEOF
 			}

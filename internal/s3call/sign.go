@@ -2,7 +2,7 @@ package s3call
 
 import (
 	"crypto/hmac"
-	"crypto/sha1" //nolint:gosec // SigV2 is HMAC-SHA1 by definition
+	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
 	"net/http"
