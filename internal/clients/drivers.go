@@ -263,7 +263,7 @@ func prepareNode(ctx context.Context, src, cache string, logf func(string, ...an
 		for _, f := range []string{"package.json", "package-lock.json", "driver.mjs"} {
 			b, err := os.ReadFile(filepath.Join(src, f))
 			if err == nil {
-				err = os.WriteFile(filepath.Join(tmp, f), b, 0o644)
+				err = os.WriteFile(filepath.Join(tmp, f), b, 0o644) //nolint:gosec // G703: fixed file names into partcopy's own cache
 			}
 			if err != nil {
 				return prepared{unsupported: "cache: " + err.Error()}

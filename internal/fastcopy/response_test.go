@@ -12,7 +12,7 @@ import (
 )
 
 // parse runs readResponse over in, read n bytes at a time (0: all at once).
-func parse(in []byte, oneByte bool, maxBody int64) (response, error, *reader) { //nolint:revive // the reader after the error is what the tests inspect
+func parse(in []byte, oneByte bool, maxBody int64) (response, error, *reader) { //nolint:revive,staticcheck // the reader after the error is what the tests inspect
 	var src io.Reader = bytes.NewReader(in)
 	if oneByte {
 		src = iotest.OneByteReader(src)

@@ -105,7 +105,7 @@ func New(target *url.URL, o Options) (*Proxy, error) {
 		logf:    logf,
 		logging: o.Logf != nil,
 		seed:    o.Seed,
-		rng:     rand.New(rand.NewPCG(uint64(o.Seed), 0x70617274636f7079)), // "partcopy"
+		rng:     rand.New(rand.NewPCG(uint64(o.Seed), 0x70617274636f7079)), //nolint:gosec // G115: the seed's bits, reinterpreted; "partcopy"
 	}, nil
 }
 
