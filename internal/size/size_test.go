@@ -1,12 +1,15 @@
 package size
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want int64
-		bad  bool
+		bad  string // what the error must say; "" for a valid size
 	}{
 		{in: "0", want: 0},
 		{in: "1048576", want: 1 << 20},
@@ -21,20 +24,20 @@ func TestParse(t *testing.T) {
 		{in: " 64 MiB ", want: 64 << 20},
 		{in: "8M", want: 8 << 20},
 		{in: "10B", want: 10},
-		{in: "", bad: true},
-		{in: "MiB", bad: true},
-		{in: "-1", bad: true},
-		{in: "-1MiB", bad: true},
-		{in: "1.5B", bad: true},
-		{in: "abc", bad: true},
-		{in: "8XiB", bad: true},
-		{in: "99999999999TiB", bad: true},
-		{in: "NaN", bad: true},
+		{in: "", bad: "use bytes"},
+		{in: "MiB", bad: "use bytes"},
+		{in: "-1", bad: "out of range"},
+		{in: "-1MiB", bad: "out of range"},
+		{in: "1.5B", bad: "whole number"},
+		{in: "abc", bad: "use bytes"},
+		{in: "8XiB", bad: "use bytes"},
+		{in: "99999999999TiB", bad: "out of range"},
+		{in: "NaN", bad: "use bytes"},
 	} {
 		got, err := Parse(tc.in)
-		if tc.bad {
-			if err == nil {
-				t.Errorf("Parse(%q) = %d, want an error", tc.in, got)
+		if tc.bad != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("Parse(%q) = %d, %v; want an error saying %q", tc.in, got, err, tc.bad)
 			}
 			continue
 		}
