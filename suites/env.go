@@ -1,19 +1,21 @@
 package suites
 
 import (
+	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/internal/size"
 )
 
 // ConfigFromEnv builds a Config from PARTCOPY_* variables (the env file
 // deploy/servers.sh writes), for the ginkgo CLI and the real-server tests.
-// ok is false when PARTCOPY_ENDPOINT is not set.
-func ConfigFromEnv() (cfg *Config, ok bool) {
+// ok is false when PARTCOPY_ENDPOINT is not set; err names a variable
+// whose value is malformed.
+func ConfigFromEnv() (cfg *Config, ok bool, err error) {
 	ep := os.Getenv("PARTCOPY_ENDPOINT")
 	if ep == "" {
-		return nil, false
+		return nil, false, nil
 	}
 	cfg = NewConfig(ep, s3call.Credentials{
 		AccessKey: os.Getenv("PARTCOPY_ACCESS_KEY"),
@@ -42,8 +44,11 @@ func ConfigFromEnv() (cfg *Config, ok bool) {
 		cfg.Profile = v
 	}
 	cfg.SkipLarge = os.Getenv("PARTCOPY_SKIP_LARGE") == "true"
-	if v, err := strconv.ParseInt(os.Getenv("PARTCOPY_MIN_PART_SIZE"), 10, 64); err == nil {
-		cfg.MinPartSize = v
+	if v := os.Getenv("PARTCOPY_MIN_PART_SIZE"); v != "" {
+		// The size syntax of --min-part-size and the YAML key (internal/size).
+		if cfg.MinPartSize, err = size.Parse(v); err != nil {
+			return nil, true, fmt.Errorf("PARTCOPY_MIN_PART_SIZE: %w", err)
+		}
 	}
-	return cfg, true
+	return cfg, true, nil
 }

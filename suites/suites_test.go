@@ -21,7 +21,10 @@ import (
 // or against the endpoint PARTCOPY_ENDPOINT names (see ConfigFromEnv).
 // Under `ginkgo -p` every process starts its own embedded endpoint.
 func TestConformance(t *testing.T) {
-	cfg, ok := suites.ConfigFromEnv()
+	cfg, ok, err := suites.ConfigFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !ok {
 		cfg = embedded(t)
 		pinEmbedded = true
