@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/partcopy
 PKGS := ./...
 # Servers the real-server conformance runs use (see deploy/).
-REAL_SERVERS ?= minio versitygw moto
+REAL_SERVERS ?= minio versitygw moto rgw
 
 .PHONY: all build run test unit htmlcheck kubectl lint golangci-lint realservers expectations compat clients bench fuzz clean
 
@@ -56,7 +56,7 @@ unit: kubectl
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(GO) test -count=1 -timeout 10m $(TIMING_TESTS)
 
-# partcopy conform against MinIO, versitygw and moto (installed, started and
+# partcopy conform against MinIO, versitygw, moto and Ceph RGW (installed, started and
 # cleaned up by deploy/), both profiles; fails when a verdict changes.
 realservers:
 	bash deploy/conform-real.sh check $(REAL_SERVERS)

@@ -24,7 +24,7 @@ check | update) shift || true ;;
 *) MODE=check ;;
 esac
 SERVERS=("$@")
-[ ${#SERVERS[@]} -gt 0 ] || SERVERS=(minio versitygw moto)
+[ ${#SERVERS[@]} -gt 0 ] || SERVERS=(minio versitygw moto rgw)
 PROFILES=(${PARTCOPY_REAL_PROFILES:-s3 obs})
 OUT=${PARTCOPY_REAL_OUT:-$ROOT/build/real}
 BINDIR=$(mktemp -d "${TMPDIR:-/tmp}/partcopy-bin.XXXXXX")
