@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/partcopy/partcopy/internal/ctxtime"
 	"github.com/partcopy/partcopy/internal/s3call"
 	"github.com/partcopy/partcopy/suites/clause"
 )
@@ -174,7 +175,7 @@ var _ = describe("Cold source objects", func(sc *Ctx) {
 			if st == restoreDone || time.Now().After(deadline) {
 				break
 			}
-			Expect(grantSleep(ctx, poll)).To(BeTrue(), "interrupted while waiting for the restore")
+			Expect(ctxtime.Sleep(ctx, poll)).To(BeTrue(), "interrupted while waiting for the restore")
 		}
 		if seen == restoreUnknown {
 			Unsupported(clause.ColdTier, "HEAD never showed x-amz-restore within %s: cannot tell when the restore is done", timeout)

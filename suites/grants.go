@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/partcopy/partcopy/internal/ctxtime"
 	"github.com/partcopy/partcopy/internal/s3call"
 	"github.com/partcopy/partcopy/suites/clause"
 )
@@ -338,18 +339,6 @@ func principalOwnerID(ctx context.Context, c *s3call.Client) string {
 	return strings.TrimSpace(res.Owner.ID)
 }
 
-// grantSleep waits d or until ctx ends; false when ctx ended.
-func grantSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // untilGranted calls try until it returns true, at most grantAttempts times
 // grantDelay apart (grant propagation); it returns try's last answer.
 func untilGranted(ctx context.Context, try func() bool) bool {
@@ -357,7 +346,7 @@ func untilGranted(ctx context.Context, try func() bool) bool {
 		if try() {
 			return true
 		}
-		if i+1 >= grantAttempts || !grantSleep(ctx, grantDelay) {
+		if i+1 >= grantAttempts || !ctxtime.Sleep(ctx, grantDelay) {
 			return false
 		}
 	}

@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/partcopy/partcopy/internal/ctxtime"
 	"github.com/partcopy/partcopy/internal/redact"
 )
 
@@ -228,7 +228,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, i := range pl.fired {
 		p.logf("partcopy proxy: fault %s fired on %s %s", p.rules[i].String(), r.Method, redactedURI(r))
 	}
-	if pl.delay > 0 && !sleepCtx(r.Context(), pl.delay) {
+	if pl.delay > 0 && !ctxtime.Sleep(r.Context(), pl.delay) {
 		return // the client gave up while held
 	}
 	// Every answer a fired rule touched says so, so that a client's record
@@ -489,18 +489,6 @@ func resetConn(w http.ResponseWriter) {
 		_ = tcp.SetLinger(0)
 	}
 	_ = conn.Close()
-}
-
-// sleepCtx waits d or until ctx ends; it reports whether d elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/partcopy/partcopy/internal/ctxtime"
 )
 
 // copySourceRef is a parsed x-amz-copy-source header.
@@ -224,21 +226,6 @@ func findVersion(b *bucket, key, versionID string) (*objVersion, *apiError) {
 	return nil, errf(http.StatusNotFound, "NoSuchVersion", "The specified version does not exist.").with("Key", key).with("VersionId", versionID)
 }
 
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // runCopy runs the work of a copy (the artificial CopyDelay, hashing,
 // storing) and writes its result document. With Options.KeepAliveCopy it
 // answers the way large S3 deployments do for long copies (S06): 200
@@ -249,7 +236,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func (q *request) runCopy(work func(ctx context.Context) (any, *apiError)) *apiError {
 	ctx := q.r.Context()
 	do := func() (any, *apiError) {
-		if err := sleepCtx(ctx, q.s.opt.CopyDelay); err != nil {
+		if !ctxtime.Sleep(ctx, q.s.opt.CopyDelay) {
 			return nil, errf(http.StatusBadRequest, "RequestTimeout", "The request was cancelled.")
 		}
 		return work(ctx)

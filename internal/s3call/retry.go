@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/partcopy/partcopy/internal/ctxtime"
 )
 
 // Retry bounds: at most retryAttempts tries, waits drawn with full jitter
@@ -48,7 +50,7 @@ func Retry(ctx context.Context, op func() (*Exchange, error)) (*Exchange, error)
 		if !Retryable(ex) || try == retryAttempts-1 {
 			return ex, err
 		}
-		if !sleepCtx(ctx, backoff(try)) {
+		if !ctxtime.Sleep(ctx, backoff(try)) {
 			return ex, err
 		}
 	}
@@ -62,15 +64,4 @@ func backoff(try int) time.Duration {
 		d = retryMax
 	}
 	return time.Duration(rand.Int64N(int64(d)) + 1)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
