@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/partcopy/partcopy/internal/faults"
 	"github.com/partcopy/partcopy/internal/redact"
+	"github.com/partcopy/partcopy/internal/s3call"
 )
 
 // proxyOptions are the flags of 'partcopy proxy'.
@@ -220,23 +220,9 @@ func runProxy(o proxyOptions) error {
 	return nil
 }
 
-// upstreamTLS is the TLS configuration for an https target.
+// upstreamTLS is the TLS configuration for an https target: the client's
+// own (--insecure, --ca-cert), so both read a CA file the same way.
 func upstreamTLS(insecure bool, caFile string) (*tls.Config, error) {
-	conf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure} //nolint:gosec // --insecure is the user's explicit choice
-	if caFile == "" {
-		return conf, nil
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, usageError("--ca-cert: %v", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, usageError("--ca-cert %s: no PEM certificates found", caFile)
-	}
-	conf.RootCAs = pool
-	return conf, nil
+	conf, err := s3call.Config{Insecure: insecure, CACertFile: caFile}.TLSConfig()
+	return conf, asUsage(err)
 }
