@@ -50,8 +50,9 @@ kubectl:
 
 # Unit tests and the whole suite against the embedded endpoint.
 # Then the timing-model tests once more without the race detector, which
-# switches off their upper bounds (see load/norace_test.go).
-TIMING_TESTS := -run '^TestStallPercentiles$$' ./load/
+# switches off their upper bounds: every test that reads raceEnabled (see
+# load/norace_test.go).
+TIMING_TESTS := -run '^(TestStallPercentiles|TestCapacityFindsAKnownCapacity)$$' ./load/
 unit: kubectl
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(GO) test -count=1 -timeout 10m $(TIMING_TESTS)
