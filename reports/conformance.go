@@ -151,6 +151,9 @@ type Conformance struct {
 	Endpoint        string          `json:"endpoint"`
 	Implementation  *Implementation `json:"implementation,omitempty"`
 	Profile         string          `json:"profile"`
+	// RunID is the id in every bucket name the run created (what
+	// `partcopy cleanup` matches); "" in reports written before it existed.
+	RunID string `json:"runId,omitempty"`
 	// Provenance says which build ran how; nil in reports written before
 	// it existed.
 	Provenance *Provenance `json:"provenance,omitempty"`
@@ -210,6 +213,8 @@ type Meta struct {
 	Incidents []Incident
 	// LeftoverBuckets are buckets the run could not remove.
 	LeftoverBuckets []string
+	// RunID is the run's id (in its bucket names).
+	RunID string
 }
 
 // NewConformance builds a conformance report from the specs of a run and the
@@ -227,6 +232,7 @@ func NewConformance(meta Meta, specs []SpecResult, suiteFailures []string) Confo
 		PartcopyVersion: meta.Version,
 		Endpoint:        sanitizeEndpoint(red, meta.Endpoint),
 		Profile:         meta.Profile,
+		RunID:           meta.RunID,
 		LabelFilter:     meta.LabelFilter,
 		Interrupted:     meta.Interrupted,
 		ConfigError:     meta.ConfigError,

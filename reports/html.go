@@ -78,6 +78,9 @@ var conformanceHTML = template.Must(template.New("conformance").Funcs(template.F
 <tr><th>Implementation</th><td>{{impl .C.Implementation}}</td></tr>
 {{- end}}
 <tr><th>Profile</th><td>{{.C.Profile}}</td></tr>
+{{- if .C.RunID}}
+<tr><th>Run id (in bucket names)</th><td>{{.C.RunID}}</td></tr>
+{{- end}}
 <tr><th>Specs</th><td><span class="badge passed">{{.C.Summary.Passed}} passed</span> <span class="badge failed">{{.C.Summary.Failed}} failed</span> <span class="badge unsupported">{{.C.Summary.Unsupported}} unsupported</span> <span class="badge skipped">{{.C.Summary.Skipped}} skipped</span>{{if .C.Summary.Blocked}} <span class="badge blocked">{{.C.Summary.Blocked}} blocked</span>{{end}}{{if .C.Summary.NotRun}} <span class="badge not-run">{{.C.Summary.NotRun}} not-run</span>{{end}}{{if .C.Summary.Interrupted}} <span class="badge interrupted">{{.C.Summary.Interrupted}} interrupted</span>{{end}}{{if .C.Summary.Errored}} <span class="badge error">{{.C.Summary.Errored}} error</span>{{end}}</td></tr>
 {{- if .C.LabelFilter}}
 <tr><th>Labels</th><td><code>{{.C.LabelFilter}}</code></td></tr>

@@ -139,6 +139,9 @@ func WriteMarkdown(w io.Writer, c Conformance) error {
 		fmt.Fprintf(&b, "| Implementation | %s |\n", mdCell(strings.TrimSpace(c.Implementation.Name+" "+c.Implementation.Version)))
 	}
 	fmt.Fprintf(&b, "| Profile | %s |\n", mdCell(c.Profile))
+	if c.RunID != "" {
+		fmt.Fprintf(&b, "| Run id (in bucket names) | %s |\n", mdCell(c.RunID))
+	}
 	fmt.Fprintf(&b, "| Result | **%s** |\n", c.Result)
 	fmt.Fprintf(&b, "| Specs | %s |\n", specCounts(c.Summary))
 	if c.LabelFilter != "" {

@@ -3,6 +3,7 @@ package suites
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/partcopy/partcopy/internal/s3call"
@@ -72,7 +73,17 @@ type Config struct {
 	// (the embedded one): the 10,000-part specs then complete 10,000 parts
 	// of the minimum part size whatever that size is.
 	ZeroCopy bool
+	// RunID is the run's id, in every bucket name the run creates (so
+	// `partcopy cleanup` finds what an interrupted run left) and in its
+	// report: 6 lower-case hex digits (NewRunID); "" means a random one.
+	RunID string
 }
+
+// NewRunID returns a random run id in the form Config.RunID takes.
+func NewRunID() string { return randHex(3) }
+
+// validRunID: 6 lower-case hex digits, the form partcopy cleanup matches.
+var validRunID = regexp.MustCompile(`^[0-9a-f]{6}$`)
 
 // NewConfig returns a Config with the defaults filled in for endpoint and
 // the main principal's credentials.
@@ -93,6 +104,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := s3call.ParseEndpoint(c.Client.Endpoint); err != nil {
 		return err
+	}
+	if c.RunID != "" && !validRunID.MatchString(c.RunID) {
+		return fmt.Errorf("run id %q: use 6 lower-case hex digits (suites.NewRunID)", c.RunID)
 	}
 	if c.Client.Credentials.IsZero() {
 		return s3call.ErrNoCredentials

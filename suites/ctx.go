@@ -67,7 +67,10 @@ type Ctx struct {
 }
 
 func newCtx(cfg *Config) *Ctx {
-	sc := &Ctx{Cfg: cfg, runID: randHex(3), leftover: map[string]bool{}}
+	sc := &Ctx{Cfg: cfg, runID: cfg.RunID, leftover: map[string]bool{}}
+	if sc.runID == "" {
+		sc.runID = NewRunID()
+	}
 	if err := cfg.Validate(); err != nil {
 		sc.initErr = err
 		return sc

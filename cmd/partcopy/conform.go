@@ -204,6 +204,7 @@ func setupConform(ctx context.Context, o *conformOptions) (*conformRun, error) {
 	cfg.SkipLarge = o.skipLarge
 	cfg.RecordAll = o.recordAll
 	cfg.RecoverWait = o.recoverWait
+	cfg.RunID = suites.NewRunID()
 	if err := cfg.Validate(); err != nil {
 		run.close()
 		return nil, asUsage(err)
@@ -281,7 +282,7 @@ func runConform(ctx context.Context, stdout io.Writer, o *conformOptions) error 
 		Implementation: implementation(o.implementation, run.embedded != nil),
 		Version:        partcopyVersion(), Secrets: cfg.Secrets(),
 		Provenance:  collectProvenance(o.ep.usedAWSProfile(run.embedded != nil), cfg.Secrets()...),
-		LabelFilter: o.labels, ConfigError: srun.ConfigError(), Incidents: incidents, LeftoverBuckets: srun.LeftoverBuckets(),
+		LabelFilter: o.labels, RunID: cfg.RunID, ConfigError: srun.ConfigError(), Incidents: incidents, LeftoverBuckets: srun.LeftoverBuckets(),
 	})
 	if err := reports.WriteAll(o.out, c); err != nil {
 		return usageError("writing reports to %s: %v", o.out, err)
@@ -368,7 +369,9 @@ func printConformSummary(w io.Writer, c reports.Conformance, out string) {
 	}
 	fmt.Fprintf(w, "  clauses: %s\n", reports.ClauseCounts(c.Clauses))
 	if len(c.LeftoverBuckets) > 0 {
-		fmt.Fprintf(w, "  buckets left behind: %s\n", strings.Join(c.LeftoverBuckets, ", "))
+		fmt.Fprintf(w, "  buckets left behind: %s (run id %s: partcopy cleanup removes them)\n", strings.Join(c.LeftoverBuckets, ", "), c.RunID)
+	} else if c.RunID != "" {
+		fmt.Fprintf(w, "  run id: %s (in its bucket names)\n", c.RunID)
 	}
 	fmt.Fprintf(w, "  reports: %s\n", filepath.Join(out, "conformance.md"))
 }
