@@ -43,6 +43,8 @@ type capacityOptions struct {
 	timeout       time.Duration
 	out           string
 	iKnow         bool
+	// implementation names the endpoint under test in capacity.json.
+	implementation string
 }
 
 func init() {
@@ -103,6 +105,7 @@ interrupted (partial results written).`,
 		o.ep.add(fs)
 		deprecatedAlias(fs, "session-token", "main-session-token")
 		fs.StringVar(&o.configFile, "config", "", "YAML file of options (keys are flag names); explicit flags override it")
+		fs.StringVar(&o.implementation, "implementation", "", `name and version of the implementation under test, "name" or "name@version"`)
 		fs.StringArrayVar(&o.slo, "slo", nil, "thresholds every step must meet, e.g. 'p99<200ms,errors<0.1%' (repeatable; syntax of load --threshold)")
 		fs.Float64Var(&o.startRate, "start-rate", 10, "first offered rate, copies/s (0: no open-loop search, only the --concurrency sweep)")
 		fs.Float64Var(&o.factor, "factor", 2, "rate multiplier of each step up until the SLO breaks")
@@ -243,34 +246,12 @@ func runCapacity(cmd *cobra.Command, o *capacityOptions) error {
 	defer stop()
 	go func() { <-ctx.Done(); stop() }()
 
-	res, embedded, err := o.ep.resolve(ctx)
+	t, err := openLoadTarget(ctx, &o.ep, o.timeout, o.implementation, "measuring", "search", stderr)
 	if err != nil {
 		return err
 	}
-	impl := implementation("", embedded)
-	if embedded {
-		e, err := startEmbedded(context.Background(), 0)
-		if err != nil {
-			return err
-		}
-		defer e.Close()
-		res.Endpoint, res.Credentials = e.URL(), e.main()
-		fmt.Fprintf(stderr, "partcopy: no --endpoint: measuring the embedded reference endpoint at %s\n", e.URL())
-	}
-	ccfg := o.ep.clientConfig(res)
-	ccfg.Timeout = o.timeout
-	if !embedded {
-		if err := probe(ctx, ccfg, o.ep.source); err != nil {
-			if ctx.Err() != nil {
-				return interrupted("interrupted before the search started")
-			}
-			return err
-		}
-	}
-	client, err := s3call.New(ccfg)
-	if err != nil {
-		return asUsage(err)
-	}
+	defer t.close()
+	res, impl, client := t.res, t.impl, t.client
 	sc, err := load.NewCopyScenario(client, w)
 	if err != nil {
 		return usageError("%v", err)
@@ -278,13 +259,7 @@ func runCapacity(cmd *cobra.Command, o *capacityOptions) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return usageError("--out %s: %v", o.out, err)
 	}
-	cleanup := func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if err := sc.Cleanup(cctx); err != nil {
-			fmt.Fprintf(stderr, "partcopy: cleanup of bucket %s incomplete: %s\n", sc.Bucket(), oneLine(err.Error()))
-		}
-	}
+	cleanup := func() { cleanupScenario(sc, stderr) }
 	fmt.Fprintf(stderr, "partcopy: setting up bucket %s: %d source object(s) of %s\n", sc.Bucket(), w.Sources, load.FormatSize(w.SourceSize))
 	if err := sc.Setup(ctx, 16); err != nil {
 		cleanup()

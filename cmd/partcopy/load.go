@@ -319,36 +319,12 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	// After the first signal, restore the default: a second Ctrl-C quits.
 	go func() { <-ctx.Done(); stop() }()
 
-	res, embedded, err := o.ep.resolve(ctx)
+	t, err := openLoadTarget(ctx, &o.ep, o.timeout, o.implementation, "loading", "run", stderr)
 	if err != nil {
 		return err
 	}
-	impl := implementation(o.implementation, embedded)
-	if embedded {
-		// The embedded endpoint must outlive an interrupt: cleanup still
-		// talks to it.
-		e, err := startEmbedded(context.Background(), 0)
-		if err != nil {
-			return err
-		}
-		defer e.Close()
-		res.Endpoint, res.Credentials = e.URL(), e.main()
-		fmt.Fprintf(stderr, "partcopy: no --endpoint: loading the embedded reference endpoint at %s\n", e.URL())
-	}
-	ccfg := o.ep.clientConfig(res)
-	ccfg.Timeout = o.timeout
-	if !embedded {
-		if err := probe(ctx, ccfg, o.ep.source); err != nil {
-			if ctx.Err() != nil {
-				return interrupted("interrupted before the run started")
-			}
-			return err
-		}
-	}
-	client, err := s3call.New(ccfg)
-	if err != nil {
-		return asUsage(err)
-	}
+	defer t.close()
+	res, embedded, impl, client := t.res, t.embedded, t.impl, t.client
 	sc, err := load.NewCopyScenario(client, w)
 	if err != nil {
 		return usageError("%v", err)
@@ -372,13 +348,7 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	}
 	defer stopMetrics()
 
-	cleanup := func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if err := sc.Cleanup(cctx); err != nil {
-			fmt.Fprintf(stderr, "partcopy: cleanup of bucket %s incomplete: %s\n", sc.Bucket(), oneLine(err.Error()))
-		}
-	}
+	cleanup := func() { cleanupScenario(sc, stderr) }
 	fmt.Fprintf(stderr, "partcopy: setting up bucket %s: %d source object(s) of %s\n", sc.Bucket(), w.Sources, load.FormatSize(w.SourceSize))
 	uploads := cfg.Concurrency
 	if cfg.Rate > 0 {

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/partcopy/partcopy/internal/s3call"
+	"github.com/partcopy/partcopy/load"
+	"github.com/partcopy/partcopy/reports"
+)
+
+// loadTarget is the endpoint a load-generating command (load, capacity)
+// sends copies to.
+type loadTarget struct {
+	res      s3call.Resolved
+	embedded bool
+	impl     *reports.Implementation
+	client   *s3call.Client
+	close    func()
+}
+
+// openLoadTarget resolves the endpoint flags, starts the embedded endpoint
+// when no --endpoint was given (it must outlive an interrupt: cleanup
+// still talks to it), proves that a real endpoint is S3 (the pre-check)
+// and builds the client. verb says what the command does to the endpoint
+// ("loading"), what names what an interrupt stops ("run").
+func openLoadTarget(ctx context.Context, ep *endpointFlags, timeout time.Duration, implFlag, verb, what string, stderr io.Writer) (*loadTarget, error) {
+	res, embedded, err := ep.resolve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &loadTarget{embedded: embedded, impl: implementation(implFlag, embedded), close: func() {}}
+	if embedded {
+		e, err := startEmbedded(context.Background(), 0)
+		if err != nil {
+			return nil, err
+		}
+		t.close = e.Close
+		res.Endpoint, res.Credentials = e.URL(), e.main()
+		fmt.Fprintf(stderr, "partcopy: no --endpoint: %s the embedded reference endpoint at %s\n", verb, e.URL())
+	}
+	t.res = res
+	ccfg := ep.clientConfig(res)
+	ccfg.Timeout = timeout
+	if !embedded {
+		if err := probe(ctx, ccfg, ep.source); err != nil {
+			t.close()
+			if ctx.Err() != nil {
+				return nil, interrupted("interrupted before the %s started", what)
+			}
+			return nil, err
+		}
+	}
+	if t.client, err = s3call.New(ccfg); err != nil {
+		t.close()
+		return nil, asUsage(err)
+	}
+	return t, nil
+}
+
+// cleanupScenario removes what a scenario created, with a deadline of its
+// own (the run's context may be cancelled already).
+func cleanupScenario(sc *load.CopyScenario, stderr io.Writer) {
+	cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := sc.Cleanup(cctx); err != nil {
+		fmt.Fprintf(stderr, "partcopy: cleanup of bucket %s incomplete: %s\n", sc.Bucket(), oneLine(err.Error()))
+	}
+}
