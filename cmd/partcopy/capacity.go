@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -235,16 +231,8 @@ func runCapacity(cmd *cobra.Command, o *capacityOptions) error {
 		return err
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400) // as in load: a small, fixed live heap
-	}
-	base := cmd.Context()
-	if base == nil {
-		base = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(base, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := generatorContext(cmd)
 	defer stop()
-	go func() { <-ctx.Done(); stop() }()
 
 	t, err := openLoadTarget(ctx, &o.ep, o.timeout, o.implementation, "measuring", "search", stderr)
 	if err != nil {

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -304,20 +300,8 @@ func runLoad(cmd *cobra.Command, o *loadOptions) error {
 	}
 	o.out = o.shard.outDir(o.out)
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if os.Getenv("GOGC") == "" {
-		// The live heap is small and fixed (histograms, a pool of uploads)
-		// while every copy allocates a few KiB: collect less often, so the
-		// generator's CPU goes to requests, not to the collector.
-		debug.SetGCPercent(400)
-	}
-	base := cmd.Context()
-	if base == nil {
-		base = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(base, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := generatorContext(cmd)
 	defer stop()
-	// After the first signal, restore the default: a second Ctrl-C quits.
-	go func() { <-ctx.Done(); stop() }()
 
 	t, err := openLoadTarget(ctx, &o.ep, o.timeout, o.implementation, "loading", "run", stderr)
 	if err != nil {

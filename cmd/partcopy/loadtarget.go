@@ -4,7 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/partcopy/partcopy/internal/s3call"
 	"github.com/partcopy/partcopy/load"
@@ -68,4 +74,23 @@ func cleanupScenario(sc *load.CopyScenario, stderr io.Writer) {
 	if err := sc.Cleanup(cctx); err != nil {
 		fmt.Fprintf(stderr, "partcopy: cleanup of bucket %s incomplete: %s\n", sc.Bucket(), oneLine(err.Error()))
 	}
+}
+
+// generatorContext readies the process for sending load and returns the
+// run's context, cancelled by the first SIGINT/SIGTERM; after it the
+// default handling is back, so a second Ctrl-C quits.
+func generatorContext(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	if os.Getenv("GOGC") == "" {
+		// The live heap is small and fixed (histograms, a pool of uploads)
+		// while every copy allocates a few KiB: collect less often, so the
+		// generator's CPU goes to requests, not to the collector.
+		debug.SetGCPercent(400)
+	}
+	base := cmd.Context()
+	if base == nil {
+		base = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(base, os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }()
+	return ctx, stop
 }
